@@ -1,0 +1,60 @@
+/* Command-line options of moe-bif subcommands: a table of specs per command,
+ * strict parsing of numbers (the whole text must be a finite number) and
+ * range checks against the core's parameter table, with messages that name
+ * the option, the value and the valid range.
+ */
+#ifndef MB_CLI_OPTIONS_H
+#define MB_CLI_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../mb_link.h"
+#include "../mb_params.h"
+
+typedef enum {
+    OPTION_NUMBER,  /* a double, range-checked when param >= 0 */
+    OPTION_INTEGER, /* a whole number, range-checked when param >= 0 */
+    OPTION_LINK,    /* tanh or erf */
+    OPTION_CHOICE,  /* one of the words in choices, separated by '|' */
+    OPTION_FLAG     /* no value */
+} option_type;
+
+typedef struct {
+    const char *name;          /* without the leading dashes */
+    option_type type;
+    int param;                 /* an mb_param for the range check, or -1 */
+    const char *default_value; /* NULL when the option is required */
+    const char *choices;       /* for OPTION_CHOICE */
+    const char *help;          /* what the option sets, in which unit */
+} option_spec;
+
+typedef struct {
+    int present;
+    const char *text;
+    double number;
+    mb_link link;
+} option_value;
+
+typedef enum {
+    PARSE_OK = 0,
+    PARSE_HELP = 1,  /* --help was given and the help was printed */
+    PARSE_ERROR = 2  /* a message was printed to stderr */
+} parse_result;
+
+/* Parses argv against specs into values (one per spec, defaults applied). */
+parse_result options_parse(const char *command, const char *summary, const option_spec *specs,
+                           int spec_count, int argc, char **argv, option_value *values);
+
+/* Prints the help of a command: its summary and one line per option. */
+void options_print_help(FILE *stream, const char *command, const char *summary,
+                        const option_spec *specs, int spec_count);
+
+/* Formats the valid range of a parameter as "[0, 1e+06]" or "(-1, 1)". */
+void options_format_range(char *buffer, size_t size, mb_param param);
+
+/* Prints "moe-bif COMMAND: invalid value for --NAME: VALUE is out of range;
+ * NAME must be in RANGE" to stderr. */
+void options_report_range(const char *command, const char *option, double value, mb_param param);
+
+#endif

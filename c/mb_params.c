@@ -1,0 +1,44 @@
+#include "mb_params.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/* The K and H limits keep every intermediate finite in double precision:
+ * kappa*m + H stays below 1e6 + 100, and exp(-z^2) and cosh(z) are never
+ * evaluated where they would overflow (see mb_link.c). The tau limit bounds
+ * the work of one trajectory; every trajectory has settled long before it
+ * unless it starts on an unstable equilibrium. */
+static const mb_param_info_t param_table[MB_PARAM_COUNT] = {
+    [MB_PARAM_K] = {"K", 0.0, 1e6, 1, 1, 0},
+    [MB_PARAM_H] = {"H", -100.0, 100.0, 1, 1, 0},
+    [MB_PARAM_M0] = {"m0", -1.0, 1.0, 0, 0, 0},
+    [MB_PARAM_TAU] = {"tau", 0.0, 1e4, 0, 1, 0},
+    [MB_PARAM_SAMPLES] = {"samples", 2.0, 100000.0, 1, 1, 1},
+    [MB_PARAM_RTOL] = {"rtol", 1e-13, 1e-2, 1, 1, 0},
+    [MB_PARAM_ATOL] = {"atol", 1e-15, 1e-2, 1, 1, 0},
+    [MB_PARAM_M] = {"m", -1.0, 1.0, 1, 1, 0},
+    [MB_PARAM_MAX_POINTS] = {"max-points", 16.0, 1000000.0, 1, 1, 1},
+};
+
+const mb_param_info_t *mb_param_info(mb_param param)
+{
+    if ((int)param < 0 || param >= MB_PARAM_COUNT)
+        return NULL;
+    return &param_table[param];
+}
+
+mb_status mb_param_check(mb_param param, double value)
+{
+    const mb_param_info_t *info = mb_param_info(param);
+    if (info == NULL)
+        return MB_ERR_INVALID_ENUM;
+    if (!isfinite(value))
+        return MB_ERR_OUT_OF_RANGE;
+    if (value < info->min || (value == info->min && !info->min_inclusive))
+        return MB_ERR_OUT_OF_RANGE;
+    if (value > info->max || (value == info->max && !info->max_inclusive))
+        return MB_ERR_OUT_OF_RANGE;
+    if (info->integer && value != floor(value))
+        return MB_ERR_OUT_OF_RANGE;
+    return MB_OK;
+}

@@ -1,0 +1,43 @@
+/* Valid ranges of every model and solver parameter, in one table.
+ *
+ * The core checks its inputs against this table and returns
+ * MB_ERR_OUT_OF_RANGE on a NaN, an infinity or a value outside the range.
+ * The command-line tool and the web page read the same table, through
+ * mb_param_info(), to write error messages that name the parameter, the value
+ * and the valid range.
+ */
+#ifndef MB_PARAMS_H
+#define MB_PARAMS_H
+
+#include "mb_status.h"
+
+typedef enum {
+    MB_PARAM_K = 0,           /* feedback strength K = kappa * g'(0) */
+    MB_PARAM_H = 1,           /* external asymmetry H */
+    MB_PARAM_M0 = 2,          /* initial imbalance m(0) */
+    MB_PARAM_TAU = 3,         /* final time of a trajectory, in units of 1/lambda */
+    MB_PARAM_SAMPLES = 4,     /* number of output samples of a trajectory or curve */
+    MB_PARAM_RTOL = 5,        /* relative tolerance of the ODE integrator */
+    MB_PARAM_ATOL = 6,        /* absolute tolerance of the ODE integrator */
+    MB_PARAM_M = 7,           /* a point m of the state space */
+    MB_PARAM_MAX_POINTS = 8,  /* point budget of one continuation run */
+    MB_PARAM_COUNT = 9
+} mb_param;
+
+typedef struct {
+    const char *name;   /* the name used by the CLI (--name) and the page */
+    double min;
+    double max;
+    int min_inclusive;  /* 1 when min itself is valid */
+    int max_inclusive;  /* 1 when max itself is valid */
+    int integer;        /* 1 when the value must be a whole number */
+} mb_param_info_t;
+
+/* Returns the range of a parameter, or NULL for an id outside mb_param. */
+const mb_param_info_t *mb_param_info(mb_param param);
+
+/* Returns MB_OK when value is finite and inside the range of param,
+ * MB_ERR_OUT_OF_RANGE when it is not, MB_ERR_INVALID_ENUM for a bad id. */
+mb_status mb_param_check(mb_param param, double value);
+
+#endif

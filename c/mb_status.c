@@ -1,0 +1,17 @@
+#include "mb_status.h"
+
+const char *mb_status_string(mb_status status)
+{
+    switch (status) {
+    case MB_OK: return "success";
+    case MB_ERR_NULL_POINTER: return "required pointer is NULL";
+    case MB_ERR_INVALID_ENUM: return "invalid enum value";
+    case MB_ERR_OUT_OF_RANGE: return "parameter out of range";
+    case MB_ERR_NO_MEMORY: return "out of memory";
+    case MB_ERR_NO_CONVERGENCE: return "iteration did not converge";
+    case MB_ERR_MAX_STEPS: return "step limit reached";
+    case MB_ERR_BUFFER_TOO_SMALL: return "output buffer too small";
+    case MB_ERR_EMPTY_INTERVAL: return "empty interval: from must be less than to";
+    }
+    return "unknown status";
+}

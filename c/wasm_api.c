@@ -1,0 +1,214 @@
+/* The exported WebAssembly ABI: the only C file that the web page calls.
+ *
+ * The ABI is flat: scalars (int for enums and counts, double for values),
+ * pointers into the module's memory for output arrays, and an opaque handle
+ * for branch results. The caller allocates output arrays with
+ * mb_wasm_alloc and frees them with mb_wasm_free. Functions return an
+ * mb_status; where a range error can come from several parameters, the
+ * mb_param id of the offending one is written to *bad_param.
+ * Bump MB_WASM_ABI_VERSION on any change of a signature or meaning, and the
+ * JavaScript loader (web/js/core.js) rejects a module of another version.
+ */
+#include <emscripten.h>
+#include <stdlib.h>
+
+#include "mb_branches.h"
+#include "mb_equilibria.h"
+#include "mb_field.h"
+#include "mb_fold.h"
+#include "mb_normal_form.h"
+#include "mb_params.h"
+#include "mb_trajectory.h"
+
+#define MB_WASM_ABI_VERSION 1
+#define EXPORT EMSCRIPTEN_KEEPALIVE
+
+EXPORT int mb_wasm_abi_version(void) { return MB_WASM_ABI_VERSION; }
+
+EXPORT void *mb_wasm_alloc(int bytes) { return bytes > 0 ? malloc((size_t)bytes) : NULL; }
+
+EXPORT void mb_wasm_free(void *pointer) { free(pointer); }
+
+EXPORT const char *mb_wasm_status_string(int status) { return mb_status_string((mb_status)status); }
+
+EXPORT int mb_wasm_param_count(void) { return MB_PARAM_COUNT; }
+
+/* Writes min, max, min_inclusive, max_inclusive and integer of a parameter
+ * to out[0..4] and returns its name, or NULL for an unknown id. */
+EXPORT const char *mb_wasm_param_info(int param, double *out)
+{
+    const mb_param_info_t *info = mb_param_info((mb_param)param);
+    if (info == NULL || out == NULL)
+        return NULL;
+    out[0] = info->min;
+    out[1] = info->max;
+    out[2] = info->min_inclusive;
+    out[3] = info->max_inclusive;
+    out[4] = info->integer;
+    return info->name;
+}
+
+EXPORT int mb_wasm_param_check(int param, double value) { return mb_param_check((mb_param)param, value); }
+
+static mb_status init_model(mb_model *model, int link, double K, double H, int *bad_param)
+{
+    mb_param bad = MB_PARAM_COUNT;
+    mb_status status = mb_model_init(model, (mb_link)link, K, H, &bad);
+    if (status == MB_ERR_OUT_OF_RANGE && bad_param != NULL)
+        *bad_param = (int)bad;
+    return status;
+}
+
+/* Writes m, eigenvalue and stability of each equilibrium to arrays of
+ * MB_EQUILIBRIA_MAX entries and their number to *count. */
+EXPORT int mb_wasm_equilibria(int link, double K, double H, double *m_out, double *eigenvalue_out,
+                              int *stability_out, int *count, int *bad_param)
+{
+    if (m_out == NULL || eigenvalue_out == NULL || stability_out == NULL || count == NULL)
+        return MB_ERR_NULL_POINTER;
+    mb_model model;
+    mb_status status = init_model(&model, link, K, H, bad_param);
+    if (status != MB_OK)
+        return status;
+    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
+    status = mb_equilibria_find(&model, equilibria, count);
+    if (status != MB_OK)
+        return status;
+    for (int i = 0; i < *count; i++) {
+        m_out[i] = equilibria[i].m;
+        eigenvalue_out[i] = equilibria[i].eigenvalue;
+        stability_out[i] = (int)equilibria[i].stability;
+    }
+    return MB_OK;
+}
+
+EXPORT int mb_wasm_field_sample(int link, double K, double H, int count, double *m_out,
+                                double *field_out, double *potential_out, int *bad_param)
+{
+    mb_model model;
+    mb_status status = init_model(&model, link, K, H, bad_param);
+    if (status != MB_OK)
+        return status;
+    status = mb_field_sample(&model, count, m_out, field_out, potential_out);
+    if (status == MB_ERR_OUT_OF_RANGE && bad_param != NULL)
+        *bad_param = MB_PARAM_SAMPLES;
+    return status;
+}
+
+/* Writes accepted steps, rejected steps and evaluations to steps_out[0..2]. */
+EXPORT int mb_wasm_trajectory(int link, double K, double H, double m0, double tau, int samples,
+                              double rtol, double atol, double *tau_out, double *m_out,
+                              double *steps_out, int *bad_param)
+{
+    mb_model model;
+    mb_status status = init_model(&model, link, K, H, bad_param);
+    if (status != MB_OK)
+        return status;
+    mb_ode_stats stats = {0, 0, 0};
+    mb_param bad = MB_PARAM_COUNT;
+    status = mb_trajectory_compute(&model, m0, tau, samples, rtol, atol, tau_out, m_out, &stats, &bad);
+    if (status == MB_ERR_OUT_OF_RANGE && bad_param != NULL)
+        *bad_param = (int)bad;
+    if (steps_out != NULL) {
+        steps_out[0] = (double)stats.accepted_steps;
+        steps_out[1] = (double)stats.rejected_steps;
+        steps_out[2] = (double)stats.evaluations;
+    }
+    return status;
+}
+
+/* Writes H_c(K) and the |m| of its folds to out[0] and out[1]. */
+EXPORT int mb_wasm_fold_critical_h(int link, double K, double *out)
+{
+    if (out == NULL)
+        return MB_ERR_NULL_POINTER;
+    return mb_fold_critical_h((mb_link)link, K, &out[0], &out[1]);
+}
+
+EXPORT int mb_wasm_fold_curve(int link, double K_max, int count, double *K_out, double *H_out)
+{
+    return mb_fold_curve((mb_link)link, K_max, count, K_out, H_out);
+}
+
+/* Writes K, H and m of the fold point with parameter z to out[0..2]. */
+EXPORT int mb_wasm_fold_point(int link, double z, double *out)
+{
+    if (out == NULL)
+        return MB_ERR_NULL_POINTER;
+    return mb_fold_point((mb_link)link, z, &out[0], &out[1], &out[2]);
+}
+
+/* Writes h_coefficient, mu, cubic, m_scale, a, b, the amplitude estimate and
+ * the H_c estimate to out[0..7]. */
+EXPORT int mb_wasm_normal_form(int link, double K, double H, double *out, int *bad_param)
+{
+    if (out == NULL)
+        return MB_ERR_NULL_POINTER;
+    mb_model model;
+    mb_status status = init_model(&model, link, K, H, bad_param);
+    if (status != MB_OK)
+        return status;
+    mb_normal_form form;
+    status = mb_normal_form_compute(&model, &form);
+    if (status != MB_OK)
+        return status;
+    out[0] = form.h_coefficient;
+    out[1] = form.mu;
+    out[2] = form.cubic;
+    out[3] = form.m_scale;
+    out[4] = form.a;
+    out[5] = form.b;
+    out[6] = mb_normal_form_amplitude(model.link, K);
+    out[7] = mb_normal_form_critical_h(model.link, K);
+    return MB_OK;
+}
+
+/* Returns a branch result to read with the accessors below and free
+ * with mb_wasm_branches_free, or NULL with the status in *status_out. */
+EXPORT mb_branches *mb_wasm_branches_compute(int link, int vary, double from, double to, double K,
+                                             double H, int max_points, int *status_out,
+                                             int *bad_param)
+{
+    mb_branches *branches = NULL;
+    mb_param bad = MB_PARAM_COUNT;
+    mb_status status = mb_branches_compute((mb_link)link, (mb_vary)vary, from, to, K, H,
+                                           max_points, &branches, &bad);
+    if (status_out != NULL)
+        *status_out = status;
+    if (status == MB_ERR_OUT_OF_RANGE && bad_param != NULL)
+        *bad_param = (int)bad;
+    return branches;
+}
+
+EXPORT int mb_wasm_branches_point_count(const mb_branches *branches)
+{
+    return branches != NULL ? branches->point_count : 0;
+}
+
+EXPORT int mb_wasm_branches_branch_count(const mb_branches *branches)
+{
+    return branches != NULL ? branches->branch_count : 0;
+}
+
+/* Copies every point into arrays of mb_wasm_branches_point_count entries:
+ * p, m and jump_m as doubles; stability, kind and branch index as ints. */
+EXPORT int mb_wasm_branches_copy(const mb_branches *branches, double *p_out, double *m_out,
+                                 double *jump_out, int *stability_out, int *kind_out,
+                                 int *branch_out)
+{
+    if (branches == NULL || p_out == NULL || m_out == NULL || jump_out == NULL
+        || stability_out == NULL || kind_out == NULL || branch_out == NULL)
+        return MB_ERR_NULL_POINTER;
+    for (int i = 0; i < branches->point_count; i++) {
+        const mb_branch_point *point = &branches->points[i];
+        p_out[i] = point->p;
+        m_out[i] = point->m;
+        jump_out[i] = point->jump_m;
+        stability_out[i] = (int)point->stability;
+        kind_out[i] = (int)point->kind;
+        branch_out[i] = point->branch;
+    }
+    return MB_OK;
+}
+
+EXPORT void mb_wasm_branches_free(mb_branches *branches) { mb_branches_free(branches); }
