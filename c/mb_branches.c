@@ -228,13 +228,24 @@ static double jump_target(const curve_t *curve, double p, double m_fold)
     return best;
 }
 
-static int compare_by_m(const void *left, const void *right)
+/* Orders (p, m) pairs by m. Ties, where m is within rounding of +-1 while p
+ * still varies, follow p up (increasing pieces) or down (decreasing ones). */
+static int compare_by_m_then_p_up(const void *left, const void *right)
 {
     const double *a = left;
     const double *b = right;
     if (a[1] != b[1])
         return a[1] < b[1] ? -1 : 1;
     return (a[0] > b[0]) - (a[0] < b[0]);
+}
+
+static int compare_by_m_then_p_down(const void *left, const void *right)
+{
+    const double *a = left;
+    const double *b = right;
+    if (a[1] != b[1])
+        return a[1] < b[1] ? -1 : 1;
+    return (a[0] < b[0]) - (a[0] > b[0]);
 }
 
 /* Samples one monotone piece of the curve between breaks a and b, clipped to
@@ -298,17 +309,8 @@ static mb_status trace_piece(builder_t *builder, const curve_t *curve, const bre
     }
     samples[count][0] = p_end;
     samples[count++][1] = m_end;
-    qsort(samples + 1, (size_t)(count - 2), sizeof samples[0], compare_by_m);
-    /* Ties in m (m within rounding of +-1) follow the direction of p. */
-    if (!increasing) {
-        for (int i = 1; i + 1 < count - 1; i++) {
-            if (samples[i][1] == samples[i + 1][1] && samples[i][0] < samples[i + 1][0]) {
-                double p = samples[i][0];
-                samples[i][0] = samples[i + 1][0];
-                samples[i + 1][0] = p;
-            }
-        }
-    }
+    qsort(samples + 1, (size_t)(count - 2), sizeof samples[0],
+          increasing ? compare_by_m_then_p_up : compare_by_m_then_p_down);
 
     /* The piece has one stability; it is read where |F'| is largest, away
      * from the folds at its ends, where F' vanishes. */

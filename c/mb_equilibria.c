@@ -27,7 +27,7 @@ static void add_root(const mb_model *model, double m, int at_fold,
         return;
     double eigenvalue = mb_field_dm(model, m);
     mb_stability stability;
-    if (at_fold)
+    if (at_fold || eigenvalue == 0.0)
         stability = MB_MARGINAL;
     else
         stability = eigenvalue < 0.0 ? MB_STABLE : MB_UNSTABLE;

@@ -6,8 +6,9 @@
  * one bracketed root search per interval finds every equilibrium: none is lost
  * near a fold, where a grid search would miss a pair of close roots.
  *
- * An equilibrium is stable when F'(m*) < 0. At a fold (a double root, where
- * F'(m*) = 0 to rounding) it is reported once, as marginal.
+ * An equilibrium is stable when F'(m*) < 0 and unstable when F'(m*) > 0.
+ * At a fold (a double root, where F'(m*) = 0 to rounding) it is reported
+ * once, as marginal, and so is the triple root m* = 0 at the cusp (1, 0).
  * Roots within rounding of +-1 (for example m* = tanh(50) at K = 0, H = 50)
  * are reported as +-1.
  */
