@@ -1,0 +1,358 @@
+// The only module that touches the WebAssembly core's memory.
+//
+// loadCore() instantiates build/wasm/moe_bif.wasm (the flat ABI of
+// c/wasm_api.c) without Emscripten's generated loader, so the same code runs
+// in browsers, workers and Node: pass { url } to fetch the module or
+// { bytes } to use bytes read elsewhere. Every call copies its results out
+// of the module's memory into plain arrays and frees its buffers, and heap
+// views are created after each call because a call may grow the memory.
+
+export const ABI_VERSION = 1;
+
+export const LINKS = Object.freeze(['tanh', 'erf']);
+export const VARY = Object.freeze(['K', 'H']);
+export const STABILITY = Object.freeze(['stable', 'unstable', 'marginal']);
+export const POINT_KINDS = Object.freeze(['regular', 'boundary', 'fold', 'branch']);
+
+const STATUS_OUT_OF_RANGE = 3;
+const EQUILIBRIA_MAX = 3;
+
+/** An error from the core or from argument checks, with a message for people. */
+export class CoreError extends Error {
+  constructor(message, { status = null, parameter = null, value = undefined } = {}) {
+    super(message);
+    this.name = 'CoreError';
+    this.status = status;
+    this.parameter = parameter;
+    this.value = value;
+  }
+}
+
+/** Formats a parameter range as "[0, 1000000]" or "(-1, 1)". */
+export function formatRange(info) {
+  return `${info.minInclusive ? '[' : '('}${info.min}, ${info.max}${info.maxInclusive ? ']' : ')'}`;
+}
+
+/**
+ * Instantiates the core. source is { url } (fetched) or { bytes } (an
+ * ArrayBuffer or typed array of the .wasm file).
+ */
+export async function loadCore(source) {
+  let bytes = source?.bytes;
+  if (bytes === undefined) {
+    if (!source?.url) throw new TypeError('loadCore needs { url } or { bytes }');
+    const response = await fetch(source.url);
+    if (!response.ok) {
+      throw new CoreError(`Failed to load the WebAssembly core from ${source.url}: HTTP ${response.status}`);
+    }
+    bytes = await response.arrayBuffer();
+  }
+  const imports = { env: { emscripten_notify_memory_growth: () => {} } };
+  const { instance } = await WebAssembly.instantiate(bytes, imports);
+  const wasm = instance.exports;
+  if (typeof wasm._initialize === 'function') wasm._initialize();
+  const version = wasm.mb_wasm_abi_version();
+  if (version !== ABI_VERSION) {
+    throw new CoreError(`The WebAssembly core has ABI version ${version}, but this page expects ${ABI_VERSION}. Rebuild with 'bash build.sh'.`);
+  }
+  return new Core(wasm);
+}
+
+class Core {
+  #wasm;
+  #params;
+
+  constructor(wasm) {
+    this.#wasm = wasm;
+    this.#params = this.#readParameterTable();
+  }
+
+  /** The parameter table of the core: name, min, max, inclusivity, integer. */
+  get parameters() {
+    return this.#params;
+  }
+
+  /** Returns null when value is valid for the named parameter, else a message. */
+  checkParameter(name, value) {
+    const info = this.#params.find((entry) => entry.name === name);
+    if (!info) throw new TypeError(`unknown parameter '${name}'`);
+    if (typeof value !== 'number' || Number.isNaN(value)) {
+      return `${name} must be a number${info.integer ? ' (a whole number)' : ''} in ${formatRange(info)}, not ${describe(value)}.`;
+    }
+    if (this.#wasm.mb_wasm_param_check(info.id, value) !== 0) {
+      const kind = info.integer ? 'a whole number in' : 'in';
+      return `${name} = ${value} is out of range: ${name} must be ${kind} ${formatRange(info)}.`;
+    }
+    return null;
+  }
+
+  /** All equilibria at (K, H), sorted by m: [{ m, eigenvalue, stability }]. */
+  equilibria(link, K, H) {
+    const linkId = linkIndex(link);
+    return this.#withBuffers({ m: ['f64', EQUILIBRIA_MAX], eigenvalue: ['f64', EQUILIBRIA_MAX],
+      stability: ['i32', EQUILIBRIA_MAX], count: ['i32', 1], bad: ['i32', 1] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_equilibria(linkId, K, H, buffers.m, buffers.eigenvalue,
+        buffers.stability, buffers.count, buffers.bad);
+      this.#throwOnStatus(status, 'equilibria', buffers.bad, { K, H });
+      const count = this.#read('i32', buffers.count, 1)[0];
+      const m = this.#read('f64', buffers.m, count);
+      const eigenvalue = this.#read('f64', buffers.eigenvalue, count);
+      const stability = this.#read('i32', buffers.stability, count);
+      return Array.from(m, (value, i) => ({
+        m: value, eigenvalue: eigenvalue[i], stability: STABILITY[stability[i]],
+      }));
+    });
+  }
+
+  /** F(m) and V(m) at samples values of m spaced evenly on [-1, 1]. */
+  field(link, K, H, samples = 201) {
+    const linkId = linkIndex(link);
+    return this.#withBuffers({ m: ['f64', samples], F: ['f64', samples], V: ['f64', samples], bad: ['i32', 1] },
+      (buffers) => {
+        const status = this.#wasm.mb_wasm_field_sample(linkId, K, H, samples, buffers.m, buffers.F,
+          buffers.V, buffers.bad);
+        this.#throwOnStatus(status, 'field', buffers.bad, { K, H, samples });
+        return {
+          m: this.#read('f64', buffers.m, samples),
+          F: this.#read('f64', buffers.F, samples),
+          V: this.#read('f64', buffers.V, samples),
+        };
+      }, samples);
+  }
+
+  /** m(tau) from m0 at samples evenly spaced times on [0, tau]. */
+  trajectory(link, K, H, m0, tau, samples = 201, { rtol = 1e-8, atol = 1e-10 } = {}) {
+    const linkId = linkIndex(link);
+    return this.#withBuffers({ tau: ['f64', samples], m: ['f64', samples], steps: ['f64', 3], bad: ['i32', 1] },
+      (buffers) => {
+        const status = this.#wasm.mb_wasm_trajectory(linkId, K, H, m0, tau, samples, rtol, atol,
+          buffers.tau, buffers.m, buffers.steps, buffers.bad);
+        this.#throwOnStatus(status, 'trajectory', buffers.bad, { K, H, m0, tau, samples, rtol, atol });
+        const steps = this.#read('f64', buffers.steps, 3);
+        return {
+          tau: this.#read('f64', buffers.tau, samples),
+          m: this.#read('f64', buffers.m, samples),
+          steps: { accepted: steps[0], rejected: steps[1], evaluations: steps[2] },
+        };
+      }, samples);
+  }
+
+  /** H_c(K), the half-width of the bistable interval, and |m| at its folds. */
+  criticalH(link, K) {
+    const linkId = linkIndex(link);
+    return this.#withBuffers({ out: ['f64', 2] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_fold_critical_h(linkId, K, buffers.out);
+      this.#throwOnStatus(status, 'criticalH', null, { K }, 'K');
+      const [criticalH, mFold] = this.#read('f64', buffers.out, 2);
+      return { criticalH, mFold };
+    });
+  }
+
+  /** The upper fold curve H = H_c(K) at samples values of K on [1, KMax]. */
+  foldCurve(link, KMax, samples = 200) {
+    const linkId = linkIndex(link);
+    return this.#withBuffers({ K: ['f64', samples], H: ['f64', samples] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_fold_curve(linkId, KMax, samples, buffers.K, buffers.H);
+      this.#throwOnStatus(status, 'foldCurve', null, { KMax, samples }, 'K');
+      return { K: this.#read('f64', buffers.K, samples), H: this.#read('f64', buffers.H, samples) };
+    }, samples);
+  }
+
+  /** The fold point with parameter z = kappa*m + H: { K, H, m }. */
+  foldPoint(link, z) {
+    const linkId = linkIndex(link);
+    return this.#withBuffers({ out: ['f64', 3] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_fold_point(linkId, z, buffers.out);
+      this.#throwOnStatus(status, 'foldPoint', null, { z }, 'z');
+      const [K, H, m] = this.#read('f64', buffers.out, 3);
+      return { K, H, m };
+    });
+  }
+
+  /** Normal-form coefficients near the cusp, with the amplitude and H_c estimates. */
+  normalForm(link, K, H) {
+    const linkId = linkIndex(link);
+    return this.#withBuffers({ out: ['f64', 8], bad: ['i32', 1] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_normal_form(linkId, K, H, buffers.out, buffers.bad);
+      this.#throwOnStatus(status, 'normalForm', buffers.bad, { K, H });
+      const [hCoefficient, mu, cubic, mScale, a, b, amplitude, criticalH] = this.#read('f64', buffers.out, 8);
+      return { hCoefficient, mu, cubic, mScale, a, b, amplitude, criticalH };
+    });
+  }
+
+  /**
+   * Branches of equilibria as `vary` ('K' or 'H') runs over [from, to] with
+   * the other parameter fixed. Returns { points, branchCount, segments,
+   * folds, branchPoints }; see splitSegments for the segments.
+   */
+  branches(link, vary, from, to, { K = 2, H = 0, maxPoints = 100000 } = {}) {
+    const linkId = linkIndex(link);
+    const varyId = VARY.indexOf(vary);
+    if (varyId < 0) throw new CoreError(`vary must be 'K' or 'H', not ${describe(vary)}.`);
+    if (from >= to) {
+      throw new CoreError(`The window of ${vary} is empty: from (${from}) must be less than to (${to}).`,
+        { parameter: 'from', value: from });
+    }
+    const wasm = this.#wasm;
+    return this.#withBuffers({ status: ['i32', 1], bad: ['i32', 1] }, (buffers) => {
+      const handle = wasm.mb_wasm_branches_compute(linkId, varyId, from, to, K, H, maxPoints,
+        buffers.status, buffers.bad);
+      if (handle === 0) {
+        const status = this.#read('i32', buffers.status, 1)[0];
+        const values = vary === 'K' ? { K: [from, to], H } : { H: [from, to], K };
+        this.#throwOnStatus(status, 'branches', buffers.bad, { ...values, maxPoints, from, to });
+      }
+      try {
+        const count = wasm.mb_wasm_branches_point_count(handle);
+        const branchCount = wasm.mb_wasm_branches_branch_count(handle);
+        return this.#withBuffers({ p: ['f64', count], m: ['f64', count], jump: ['f64', count],
+          stability: ['i32', count], kind: ['i32', count], branch: ['i32', count] }, (arrays) => {
+          wasm.mb_wasm_branches_copy(handle, arrays.p, arrays.m, arrays.jump, arrays.stability,
+            arrays.kind, arrays.branch);
+          const p = this.#read('f64', arrays.p, count);
+          const m = this.#read('f64', arrays.m, count);
+          const jump = this.#read('f64', arrays.jump, count);
+          const stability = this.#read('i32', arrays.stability, count);
+          const kind = this.#read('i32', arrays.kind, count);
+          const branch = this.#read('i32', arrays.branch, count);
+          const points = Array.from(p, (value, i) => ({
+            p: value, m: m[i], stability: STABILITY[stability[i]], kind: POINT_KINDS[kind[i]],
+            branch: branch[i], jump: Number.isNaN(jump[i]) ? null : jump[i],
+          }));
+          return {
+            points,
+            branchCount,
+            segments: splitSegments(points),
+            folds: points.filter((point) => point.kind === 'fold'),
+            branchPoints: points.filter((point) => point.kind === 'branch'),
+          };
+        }, count);
+      } finally {
+        wasm.mb_wasm_branches_free(handle);
+      }
+    });
+  }
+
+  #readParameterTable() {
+    const count = this.#wasm.mb_wasm_param_count();
+    const table = [];
+    for (let id = 0; id < count; id++) {
+      this.#withBuffers({ out: ['f64', 5] }, (buffers) => {
+        const namePointer = this.#wasm.mb_wasm_param_info(id, buffers.out);
+        const [min, max, minInclusive, maxInclusive, integer] = this.#read('f64', buffers.out, 5);
+        table.push(Object.freeze({ id, name: this.#readString(namePointer), min, max,
+          minInclusive: minInclusive === 1, maxInclusive: maxInclusive === 1, integer: integer === 1 }));
+      });
+    }
+    return Object.freeze(table);
+  }
+
+  // Allocates one buffer per entry of spec ({ name: [type, length] }), calls
+  // body with their addresses and frees them afterwards, whatever happens.
+  // sizeHint is the largest length, checked before anything is allocated.
+  #withBuffers(spec, body, sizeHint = 0) {
+    if (!Number.isInteger(sizeHint) || sizeHint < 0 || sizeHint > 1e7) {
+      throw new CoreError(`samples must be a whole number from 2 to 100000, not ${describe(sizeHint)}.`,
+        { parameter: 'samples', value: sizeHint });
+    }
+    const pointers = {};
+    try {
+      for (const [name, [type, length]] of Object.entries(spec)) {
+        const bytes = Math.max(1, length) * (type === 'f64' ? 8 : 4);
+        const pointer = this.#wasm.mb_wasm_alloc(bytes);
+        if (pointer === 0) throw new CoreError(`Out of memory: could not allocate ${bytes} bytes.`);
+        pointers[name] = pointer;
+      }
+      return body(pointers);
+    } finally {
+      for (const pointer of Object.values(pointers)) this.#wasm.mb_wasm_free(pointer);
+    }
+  }
+
+  #read(type, pointer, length) {
+    const buffer = this.#wasm.memory.buffer;
+    const view = type === 'f64' ? new Float64Array(buffer, pointer, length) : new Int32Array(buffer, pointer, length);
+    return type === 'f64' ? Float64Array.from(view) : Int32Array.from(view);
+  }
+
+  #readString(pointer) {
+    if (pointer === 0) return null;
+    const bytes = new Uint8Array(this.#wasm.memory.buffer);
+    let end = pointer;
+    while (bytes[end] !== 0) end++;
+    return new TextDecoder().decode(bytes.subarray(pointer, end));
+  }
+
+  // Turns a non-zero status into a CoreError. A range error names the
+  // parameter from *bad (or fallbackParameter) with its value and range.
+  #throwOnStatus(status, operation, badPointer, values, fallbackParameter = null) {
+    if (status === 0) return;
+    if (status === STATUS_OUT_OF_RANGE) {
+      const id = badPointer !== null ? this.#read('i32', badPointer, 1)[0] : -1;
+      const info = this.#params.find((entry) => entry.id === id)
+        ?? this.#params.find((entry) => entry.name === fallbackParameter);
+      if (info) {
+        const value = values[info.name];
+        const shown = Array.isArray(value) ? value.find((v) => this.checkParameter(info.name, v) !== null) : value;
+        const message = this.checkParameter(info.name, shown) ?? `${info.name} is out of range ${formatRange(info)}.`;
+        throw new CoreError(message, { status, parameter: info.name, value: shown });
+      }
+    }
+    const text = this.#readString(this.#wasm.mb_wasm_status_string(status));
+    throw new CoreError(`${operation} failed: ${text}.`, { status });
+  }
+}
+
+/**
+ * Splits branch points into segments of equal stability for drawing:
+ * [{ branch, stability, points: [{ p, m }] }]. A fold or branch point ends
+ * one segment and starts the next, so consecutive segments join up.
+ */
+export function splitSegments(points) {
+  const segments = [];
+  let start = 0;
+  while (start < points.length - 1) {
+    const branch = points[start].branch;
+    let end = start + 1;
+    if (points[end].branch !== branch) {
+      start = end;
+      continue;
+    }
+    // The start point may be a fold shared with the previous segment, so the
+    // segment takes the stability of its first regular point.
+    let stability = points[start + 1].stability;
+    if (stability === 'marginal') stability = points[start].stability;
+    for (let i = start + 1; stability === 'marginal' && i < points.length && points[i].branch === branch; i++) {
+      stability = points[i].stability;
+    }
+    while (end < points.length && points[end].branch === branch && points[end].stability === stability) end++;
+    let last;
+    let next;
+    if (end === points.length || points[end].branch !== branch) {
+      last = end - 1;
+      next = end;
+    } else if (points[end].stability === 'marginal') {
+      last = end;
+      next = end;
+    } else {
+      // Stability changed between two regular points: the piece between
+      // them goes to the next segment.
+      last = end - 1;
+      next = end - 1;
+    }
+    segments.push({ branch, stability, points: points.slice(start, last + 1).map(({ p, m }) => ({ p, m })) });
+    start = next;
+  }
+  return segments;
+}
+
+function linkIndex(link) {
+  const index = LINKS.indexOf(link);
+  if (index < 0) throw new CoreError(`link must be 'tanh' or 'erf', not ${describe(link)}.`, { parameter: 'link', value: link });
+  return index;
+}
+
+function describe(value) {
+  if (typeof value === 'string') return `'${value.length > 40 ? value.slice(0, 40) + '…' : value}'`;
+  return String(value);
+}
