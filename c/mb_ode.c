@@ -154,6 +154,11 @@ mb_status mb_ode_driver_apply(mb_ode_driver *driver, double *t, double t_end, do
         if (driver->stats.accepted_steps + driver->stats.rejected_steps >= driver->options.max_steps)
             return MB_ERR_MAX_STEPS;
         double remaining = t_end - *t;
+        /* A sliver left by rounding, below the resolution of t, is done. */
+        if (remaining <= 8.0 * DBL_EPSILON * fmax(1.0, fabs(t_end))) {
+            *t = t_end;
+            break;
+        }
         double h = driver->step;
         int last = 0;
         if (h >= remaining) {

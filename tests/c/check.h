@@ -33,6 +33,7 @@ void test_ode_exponential(void);
 void test_ode_hostile_systems(void);
 void test_trajectory_closed_form(void);
 void test_trajectory_quadrature_reference(void);
+void test_trajectory_sample_grid(void);
 void test_trajectory_rejects_bad_parameters(void);
 void test_branches_lie_on_equilibria(void);
 void test_branches_folds(void);

@@ -62,6 +62,7 @@ static const test_case tests[] = {
     {"ode hostile systems", test_ode_hostile_systems},
     {"trajectory closed form at K = 0", test_trajectory_closed_form},
     {"trajectory quadrature reference", test_trajectory_quadrature_reference},
+    {"trajectory sample grid", test_trajectory_sample_grid},
     {"trajectory rejects bad parameters", test_trajectory_rejects_bad_parameters},
     {"branches lie on equilibria", test_branches_lie_on_equilibria},
     {"branches folds", test_branches_folds},

@@ -1,0 +1,178 @@
+// Loads the served page in headless Chromium and uses it as a person would:
+// reads the charts' data, drags the K slider and the cusp point, and types
+// invalid values.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+
+import { startServer } from '../scripts/serve.mjs';
+import { launchBrowser, openPage } from './helpers/browser.mjs';
+import { projectRoot, webRoot } from './helpers/paths.mjs';
+
+const CHART_IDS = ['phase-chart', 'trajectories-chart', 'bifurcation-k-chart', 'bifurcation-h-chart', 'cusp-chart'];
+
+let server;
+let baseUrl;
+let browser;
+
+before(async () => {
+  ({ server, url: baseUrl } = await startServer({ root: webRoot, port: 0 }));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Point counts of every dataset of every chart. */
+function chartSummary(page) {
+  return page.evaluate((ids) => Object.fromEntries(ids.map((id) => {
+    const chart = globalThis.Chart.getChart(document.getElementById(id));
+    return [id, chart.data.datasets.map((dataset) => ({ label: dataset.label, points: dataset.data.length,
+      finite: dataset.data.every((point) => Number.isFinite(point.x) && Number.isFinite(point.y)) }))];
+  })), CHART_IDS);
+}
+
+function stableCount(page) {
+  return page.locator('#equilibria-table tbody tr[data-stability="stable"]').count();
+}
+
+async function typeValue(page, name, text) {
+  await page.fill(`#${name}-input`, text);
+  await page.press(`#${name}-input`, 'Enter');
+}
+
+/** Waits until the page has drawn a state whose parameter lies in [min, max]. */
+async function waitForRendered(page, name, min, max = min) {
+  await page.waitForFunction(([key, low, high]) => {
+    const value = Number(document.body.dataset[key]);
+    return value >= low && value <= high;
+  }, [`rendered${name}`, min, max]);
+}
+
+test('page loads with four views holding data', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  const summary = await chartSummary(page);
+  for (const id of CHART_IDS) {
+    const withData = summary[id].filter((dataset) => dataset.points >= 2);
+    assert.ok(withData.length >= 1, `${id} has no dataset with data: ${JSON.stringify(summary[id])}`);
+    assert.ok(summary[id].every((dataset) => dataset.finite), `${id} has non-finite points`);
+  }
+  assert.ok(summary['trajectories-chart'].length >= 11, 'a fan of trajectories');
+  assert.ok(summary['cusp-chart'].some((dataset) => dataset.label.startsWith('fold curves') && dataset.points > 100));
+  assert.ok((await page.locator('#equilibria-table tbody tr').count()) >= 1);
+  assert.equal(await page.locator('#input-error').isHidden(), true);
+  mkdirSync(`${projectRoot}build/screenshots`, { recursive: true });
+  await page.screenshot({ path: `${projectRoot}build/screenshots/explorer.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('dragging K past 1 at H = 0 splits one stable state into two', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await typeValue(page, 'H', '0');
+  await typeValue(page, 'K', '0.5');
+  await waitForRendered(page, 'K', 0.5);
+  assert.equal(await stableCount(page), 1);
+
+  const slider = page.locator('#K-slider');
+  const box = await slider.boundingBox();
+  const xFor = (K) => box.x + 8 + (K / 4) * (box.width - 16); // the thumb is about 16 px wide
+  const y = box.y + box.height / 2;
+  await page.mouse.move(xFor(0.5), y);
+  await page.mouse.down();
+  await page.mouse.move(xFor(0.8), y, { steps: 5 });
+  await waitForRendered(page, 'K', 0.6, 0.999);
+  assert.equal(await stableCount(page), 1, 'below K = 1: one stable state');
+  await page.mouse.move(xFor(1.6), y, { steps: 10 });
+  await page.mouse.up();
+  await waitForRendered(page, 'K', 1.2, 4);
+  assert.equal(await stableCount(page), 2, 'above K = 1: two stable states');
+  assert.equal(await page.locator('#equilibria-table tbody tr[data-stability="unstable"]').count(), 1);
+
+  const summary = await chartSummary(page);
+  const branchPoints = summary['bifurcation-k-chart'].find((dataset) => dataset.label === 'branch point');
+  assert.ok(branchPoints && branchPoints.points >= 1, 'the pitchfork is marked');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('invalid input shows an error and keeps the figure', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  const before = await chartSummary(page);
+  const beforeData = await page.evaluate(() => JSON.stringify(
+    globalThis.Chart.getChart(document.getElementById('phase-chart')).data.datasets.map((d) => d.data)));
+
+  const cases = [
+    ['K', 'abc', /K: "abc" is not a number/],
+    ['K', '-1', /K = -1 is out of range: K must be in \[0, 1000000\]/],
+    ['K', 'NaN', /K: "NaN" is not a number/],
+    ['H', '1e9', /H = 1000000000 is out of range: H must be in \[-100, 100\]/],
+    ['H', '<img src=x onerror=alert(1)>', /H: "<img src=x onerror=alert\(1\)>" is not a number/],
+  ];
+  for (const [name, text, pattern] of cases) {
+    await typeValue(page, name, text);
+    const error = page.locator('#input-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match(await error.textContent(), pattern);
+    assert.equal(await page.getAttribute(`#${name}-input`, 'aria-invalid'), 'true');
+  }
+  assert.equal(await page.locator('#input-error img').count(), 0, 'error text is not parsed as HTML');
+  const afterData = await page.evaluate(() => JSON.stringify(
+    globalThis.Chart.getChart(document.getElementById('phase-chart')).data.datasets.map((d) => d.data)));
+  assert.equal(afterData, beforeData, 'the last valid figure stays');
+  assert.deepEqual(await chartSummary(page), before);
+
+  await typeValue(page, 'K', '2');
+  await typeValue(page, 'H', '0.25');
+  await waitForRendered(page, 'H', 0.25);
+  assert.equal(await page.locator('#input-error').isHidden(), true);
+  assert.equal(await page.getAttribute('#K-input', 'aria-invalid'), null);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('extreme values inside the range draw finite charts', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  for (const [K, H] of [['1e6', '50'], ['0', '-100'], ['1', '0']]) {
+    await typeValue(page, 'K', K);
+    await typeValue(page, 'H', H);
+    await waitForRendered(page, 'K', Number(K));
+    await waitForRendered(page, 'H', Number(H));
+    assert.equal(await page.locator('#input-error').isHidden(), true, `K=${K} H=${H}`);
+    const summary = await chartSummary(page);
+    for (const id of CHART_IDS) assert.ok(summary[id].every((dataset) => dataset.finite), `${id} at K=${K} H=${H}`);
+  }
+  await page.selectOption('#link', 'erf');
+  await waitForRendered(page, 'K', 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('dragging the cusp point moves K and H', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await page.locator('#cusp-chart').scrollIntoViewIfNeeded();
+  const target = await page.evaluate(() => {
+    const chart = globalThis.Chart.getChart(document.getElementById('cusp-chart'));
+    const rect = chart.canvas.getBoundingClientRect();
+    return { x: rect.left + chart.scales.x.getPixelForValue(2.2), y: rect.top + chart.scales.y.getPixelForValue(-0.4),
+      x2: rect.left + chart.scales.x.getPixelForValue(0.7), y2: rect.top + chart.scales.y.getPixelForValue(0.3) };
+  });
+  await page.mouse.move(target.x, target.y);
+  await page.mouse.down();
+  await waitForRendered(page, 'K', 2.18, 2.22);
+  assert.equal(await stableCount(page), 2, 'K = 2.2, H = -0.4 lies inside the bistable region');
+  await page.mouse.move(target.x2, target.y2, { steps: 8 });
+  await page.mouse.up();
+  await waitForRendered(page, 'K', 0.68, 0.72);
+  assert.ok(Math.abs(Number(await page.inputValue('#H-input')) - 0.3) < 0.02);
+  assert.equal(await stableCount(page), 1);
+
+  await page.focus('#cusp-chart');
+  const before = Number(await page.inputValue('#K-input'));
+  await page.keyboard.press('ArrowRight');
+  await waitForRendered(page, 'K', before + 1e-9, 4);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
