@@ -105,8 +105,9 @@ static double field_in_m(double m, double *derivative, void *params)
     return g / m;
 }
 
-/* The m in [m_low, m_high] at which p is an equilibrium; P is monotone there,
- * so G(p, .) changes sign exactly once. */
+/* Finds the m in [m_low, m_high] at which p is an equilibrium. The callers
+ * pass the m-range of one monotone piece of P, so G(p, .) changes sign there
+ * exactly once; mb_root_bracketed reports a missing sign change. */
 static mb_status m_of_parameter(const curve_t *curve, double p, double m_low, double m_high,
                                 int divide_by_m, double *m)
 {
@@ -333,11 +334,19 @@ static mb_status trace_piece(builder_t *builder, const curve_t *curve, const bre
         if (i > 0 && !last && p == samples[i - 1][0] && m == samples[i - 1][1])
             continue;
         mb_point_kind kind = MB_POINT_REGULAR;
-        const break_t *end = i == 0 ? a : last ? b : NULL;
-        int on_break = i == 0 ? start_on_break : last ? end_on_break : 0;
-        if (end != NULL)
-            kind = on_break ? (end->kind == BREAK_FOLD ? MB_POINT_FOLD : MB_POINT_BRANCH)
-                            : MB_POINT_BOUNDARY;
+        const break_t *end = NULL;
+        int on_break = 0;
+        if (i == 0) {
+            end = a;
+            on_break = start_on_break;
+        } else if (last) {
+            end = b;
+            on_break = end_on_break;
+        }
+        if (end != NULL && !on_break)
+            kind = MB_POINT_BOUNDARY;
+        else if (end != NULL)
+            kind = end->kind == BREAK_FOLD ? MB_POINT_FOLD : MB_POINT_BRANCH;
         /* A piece that starts on the break where the previous one ended
          * shares that point instead of repeating it. */
         if (i == 0 && was_joined && on_break)

@@ -10,9 +10,9 @@
  *
  * So each branch is traced by its own coordinate m, which passes through folds
  * (the turning points of P, where F'(m) = 0) like any other point. Between
- * its folds P is monotone, and the branch is sampled both evenly in p (each
- * m found by a bracketed root search, which stays exact where m is within
- * rounding of +-1) and evenly in m (each p from P(m), which resolves folds).
+ * its folds P is monotone. There the branch is sampled evenly in p, with each
+ * m found by a bracketed root search that stays exact where m rounds to +-1.
+ * It is also sampled evenly in m, with p = P(m), which resolves the folds.
  * A general-purpose pseudo-arclength tracer was tried first and left out: at
  * an imperfect pitchfork (H near 0) it jumped between the two nearby
  * components of the curve.

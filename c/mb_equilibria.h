@@ -2,9 +2,9 @@
  *
  * F'' = kappa^2 * g''(kappa*m + H) changes sign once, at m = -H/kappa, so F has
  * at most two critical points, where kappa*g'(kappa*m + H) = 1 (only for K > 1).
- * They split [-1, 1] into at most three intervals on which F is monotone, and
- * one bracketed root search per interval finds every equilibrium: none is lost
- * near a fold, where a grid search would miss a pair of close roots.
+ * They split [-1, 1] into at most three intervals on which F is monotone, so
+ * one bracketed root search per interval finds every equilibrium. None is
+ * lost near a fold, where a grid search would miss a pair of close roots.
  *
  * An equilibrium is stable when F'(m*) < 0 and unstable when F'(m*) > 0.
  * At a fold (a double root, where F'(m*) = 0 to rounding) it is reported

@@ -26,7 +26,7 @@ struct mb_ode_driver {
     mb_ode_options options;
     mb_ode_stats stats;
     double step;      /* proposed size of the next step; 0 before the first */
-    int have_first;   /* 1 when k[0] holds f at the current point */
+    int have_first;   /* 1 when k[0] contains f at the current point */
     double *k[7];     /* stage derivatives */
     double *stage;    /* argument of the next stage */
     double *y_new;
@@ -185,8 +185,8 @@ mb_status mb_ode_driver_apply(mb_ode_driver *driver, double *t, double t_end, do
         }
         *t = last ? t_end : *t + h;
         double factor = error > 0.0 ? fmin(5.0, fmax(0.2, 0.9 * pow(error, -0.2))) : 5.0;
-        /* A step cut short to land on t_end says nothing about the next one,
-         * so the proposal from before it is kept unless it shrank. */
+        /* A step cut short to land on t_end is no guide to the next one, so
+         * the proposal from before it is kept unless it shrank. */
         double proposal = h * factor;
         if (!last || proposal < driver->step)
             driver->step = proposal;

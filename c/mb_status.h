@@ -2,8 +2,8 @@
  *
  * The core never prints, exits or aborts: each failure is reported as one of
  * these codes, and the caller turns it into a message with mb_status_string().
- * Unless a function says otherwise, its output arguments are unspecified after
- * a non-zero status and must not be used.
+ * Unless a function documents otherwise, its output arguments are unspecified
+ * after a non-zero status and must not be used.
  */
 #ifndef MB_STATUS_H
 #define MB_STATUS_H

@@ -1,7 +1,7 @@
-/* Command-line options of moe-bif subcommands: a table of specs per command,
- * strict parsing of numbers (the whole text must be a finite number) and
- * range checks against the core's parameter table, with messages that name
- * the option, the value and the valid range.
+/* Command-line options of moe-bif subcommands, declared as a table of specs
+ * per command. Numbers are parsed strictly (the whole text must be a finite
+ * number) and checked against the core's parameter table. Error messages
+ * name the option, the value and the valid range.
  */
 #ifndef MB_CLI_OPTIONS_H
 #define MB_CLI_OPTIONS_H

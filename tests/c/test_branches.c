@@ -41,7 +41,8 @@ static void check_against_equilibria(mb_link link, mb_vary vary, double from, do
     for (int i = 0; i < branches->point_count; i++) {
         const mb_branch_point *point = &branches->points[i];
         mb_model model = model_at(branches, point->p);
-        CHECK(point->p >= from && point->p <= to);
+        CHECK(point->p >= from);
+        CHECK(point->p <= to);
         CHECK_CLOSE(mb_field(&model, point->m), 0.0, 0.0, 1e-12);
         /* Each point is one of the equilibria that the bracketing search finds. */
         mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];

@@ -80,7 +80,8 @@ void test_equilibria_near_fold(void)
             CHECK_INT(find(links[l], Ks[k], -critical_h - offset, out), 1);
             /* Inside, the two close roots straddle the fold's m. */
             find(links[l], Ks[k], critical_h - offset, out);
-            CHECK(out[0].m < -m_fold && out[1].m > -m_fold);
+            CHECK(out[0].m < -m_fold);
+            CHECK(out[1].m > -m_fold);
         }
     }
 }

@@ -86,7 +86,7 @@ class Core {
     return null;
   }
 
-  /** All equilibria at (K, H), sorted by m: [{ m, eigenvalue, stability }]. */
+  /** Finds all equilibria at (K, H), sorted by m: [{ m, eigenvalue, stability }]. */
   equilibria(link, K, H) {
     const linkId = linkIndex(link);
     return this.#withBuffers({ m: ['f64', EQUILIBRIA_MAX], eigenvalue: ['f64', EQUILIBRIA_MAX],
@@ -104,7 +104,7 @@ class Core {
     });
   }
 
-  /** F(m) and V(m) at samples values of m spaced evenly on [-1, 1]. */
+  /** Samples F(m) and V(m) at samples values of m spaced evenly on [-1, 1]. */
   field(link, K, H, samples = 201) {
     const linkId = linkIndex(link);
     return this.#withBuffers({ m: ['f64', samples], F: ['f64', samples], V: ['f64', samples], bad: ['i32', 1] },
@@ -120,7 +120,7 @@ class Core {
       }, samples);
   }
 
-  /** m(tau) from m0 at samples evenly spaced times on [0, tau]. */
+  /** Integrates m(tau) from m0 and samples it at evenly spaced times on [0, tau]. */
   trajectory(link, K, H, m0, tau, samples = 201, { rtol = 1e-8, atol = 1e-10 } = {}) {
     const linkId = linkIndex(link);
     return this.#withBuffers({ tau: ['f64', samples], m: ['f64', samples], steps: ['f64', 3], bad: ['i32', 1] },
@@ -137,7 +137,7 @@ class Core {
       }, samples);
   }
 
-  /** H_c(K), the half-width of the bistable interval, and |m| at its folds. */
+  /** Computes H_c(K), the half-width of the bistable interval, and |m| at its folds. */
   criticalH(link, K) {
     const linkId = linkIndex(link);
     return this.#withBuffers({ out: ['f64', 2] }, (buffers) => {
@@ -148,7 +148,7 @@ class Core {
     });
   }
 
-  /** The upper fold curve H = H_c(K) at samples values of K on [1, KMax]. */
+  /** Samples the upper fold curve H = H_c(K) at samples values of K on [1, KMax]. */
   foldCurve(link, KMax, samples = 200) {
     const linkId = linkIndex(link);
     return this.#withBuffers({ K: ['f64', samples], H: ['f64', samples] }, (buffers) => {
@@ -158,7 +158,7 @@ class Core {
     }, samples);
   }
 
-  /** The fold point with parameter z = kappa*m + H: { K, H, m }. */
+  /** Computes the fold point with parameter z = kappa*m + H: { K, H, m }. */
   foldPoint(link, z) {
     const linkId = linkIndex(link);
     return this.#withBuffers({ out: ['f64', 3] }, (buffers) => {
@@ -169,7 +169,7 @@ class Core {
     });
   }
 
-  /** Normal-form coefficients near the cusp, with the amplitude and H_c estimates. */
+  /** Computes the normal-form coefficients near the cusp, with the amplitude and H_c estimates. */
   normalForm(link, K, H) {
     const linkId = linkIndex(link);
     return this.#withBuffers({ out: ['f64', 8], bad: ['i32', 1] }, (buffers) => {

@@ -12,7 +12,7 @@ export const colors = Object.freeze({
   lightGrey: '#c8ccd1',
 });
 
-/** The colour of a stable state by its sign: lower state blue, upper state orange. */
+/** Returns the colour of a state by its sign: lower state blue, upper state orange. */
 export function stateColor(m) {
   if (Math.abs(m) < 1e-9) return colors.green;
   return m < 0 ? colors.blue : colors.orange;

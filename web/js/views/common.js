@@ -36,7 +36,7 @@ export function baseOptions({ xTitle, yTitle, xMin, xMax, yMin, yMax }) {
   };
 }
 
-/** A line through points given as two arrays, with optional dash. */
+/** Builds a line dataset through points given as two arrays. */
 export function lineDataset(label, xs, ys, color, extra = {}) {
   const data = new Array(xs.length);
   for (let i = 0; i < xs.length; i++) data[i] = { x: xs[i], y: ys[i] };
@@ -44,7 +44,7 @@ export function lineDataset(label, xs, ys, color, extra = {}) {
     showLine: true, fill: false, ...extra };
 }
 
-/** Markers for equilibria: stable filled, unstable open, marginal as a diamond. */
+/** Builds markers for equilibria: stable filled, unstable open, marginal as a diamond. */
 export function equilibriumDataset(label, points, color) {
   return {
     label,
@@ -59,7 +59,7 @@ export function equilibriumDataset(label, points, color) {
   };
 }
 
-/** A vertical guide line at x spanning [yMin, yMax]. */
+/** Builds a vertical guide line at x spanning [yMin, yMax]. */
 export function verticalLine(label, x, yMin, yMax, color = colors.grey) {
   return { label, data: [{ x, y: yMin }, { x, y: yMax }], showLine: true, pointRadius: 0,
     borderColor: color, borderWidth: 1.5, borderDash: [3, 3], hiddenFromLegend: true };
