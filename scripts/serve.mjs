@@ -105,7 +105,7 @@ export function startServer({ root = defaultWebRoot, port = 8080, host = '127.0.
 }
 
 async function main() {
-  const text = process.env.PORT ?? '8080';
+  const text = process.env.PORT || '8080';
   const port = Number(text);
   if (!/^\d+$/.test(text) || port < 0 || port > 65535) {
     console.error(`serve: invalid PORT '${text}': expected a whole number from 0 to 65535`);

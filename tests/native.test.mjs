@@ -84,9 +84,11 @@ test('CLI help for the tool and each command', () => {
 
 const badInvocations = [
   [['equilibria', '--K', '-1'], /--K: -1 is out of range; K must be in \[0, 1000000\]/],
-  [['equilibria', '--K', 'abc'], /--K: 'abc' is not a finite number/],
-  [['equilibria', '--K', 'nan'], /--K: 'nan' is not a finite number/],
-  [['equilibria', '--K', 'inf'], /--K: 'inf' is not a finite number/],
+  [['equilibria', '--K', 'abc'], /--K: 'abc' is not a decimal number/],
+  [['equilibria', '--K', 'nan'], /--K: 'nan' is not a decimal number/],
+  [['equilibria', '--K', 'inf'], /--K: 'inf' is not a decimal number/],
+  [['equilibria', '--K', '0x10'], /--K: '0x10' is not a decimal number/],
+  [['equilibria', '--K', '1e'], /--K: '1e' is not a decimal number/],
   [['equilibria', '--K', '2', '--H', '1e3'], /--H: 1000 is out of range; H must be in \[-100, 100\]/],
   [['equilibria', '--K', '2', '--link', 'relu'], /--link: 'relu'; expected tanh or erf/],
   [['equilibria', '--H', '0'], /missing required option --K/],

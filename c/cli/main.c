@@ -47,10 +47,11 @@ static void write_model(json_writer *json, mb_link link, double K, double H)
 {
     json_key(json, "link");
     json_string(json, mb_link_name(link));
+    /* Adding 0 turns -0 into 0, so "-0" is not echoed back. */
     json_key(json, "K");
-    json_number(json, K);
+    json_number(json, K + 0.0);
     json_key(json, "H");
-    json_number(json, H);
+    json_number(json, H + 0.0);
 }
 
 static int run_equilibria(int argc, char **argv)
@@ -276,6 +277,11 @@ static int run_branches(int argc, char **argv)
     mb_param bad = MB_PARAM_K;
     mb_status status = mb_branches_compute(values[5].link, vary, from, to, values[3].number,
                                            values[4].number, (int)values[6].number, &branches, &bad);
+    if (status == MB_ERR_MAX_STEPS) {
+        fprintf(stderr, "moe-bif %s: the branches need more than --max-points %.0f points; "
+                        "raise --max-points\n", command, values[6].number);
+        return EXIT_COMPUTATION;
+    }
     if (status != MB_OK)
         return report_failure(command, status);
 

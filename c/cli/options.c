@@ -73,6 +73,40 @@ static int choice_matches(const char *choices, const char *text)
     return 0;
 }
 
+/* Returns 1 when text is a plain decimal number: an optional sign, digits
+ * with an optional point, and an optional exponent. strtod alone would also
+ * take hexadecimal, "inf" and "nan", which the page rejects too. */
+static int is_decimal(const char *text)
+{
+    const char *c = text;
+    if (*c == '+' || *c == '-')
+        c++;
+    int digits = 0;
+    while (*c >= '0' && *c <= '9') {
+        c++;
+        digits++;
+    }
+    if (*c == '.') {
+        c++;
+        while (*c >= '0' && *c <= '9') {
+            c++;
+            digits++;
+        }
+    }
+    if (digits == 0)
+        return 0;
+    if (*c == 'e' || *c == 'E') {
+        c++;
+        if (*c == '+' || *c == '-')
+            c++;
+        if (!(*c >= '0' && *c <= '9'))
+            return 0;
+        while (*c >= '0' && *c <= '9')
+            c++;
+    }
+    return *c == '\0';
+}
+
 /* Converts and checks one value; prints the error and returns 0 when invalid. */
 static int convert(const char *command, const option_spec *spec, const char *text,
                    option_value *value)
@@ -97,8 +131,8 @@ static int convert(const char *command, const option_spec *spec, const char *tex
     char *end = NULL;
     errno = 0;
     double number = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(number)) {
-        fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s' is not a finite number\n",
+    if (!is_decimal(text) || end == text || *end != '\0' || !isfinite(number)) {
+        fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s' is not a decimal number\n",
                 command, spec->name, text);
         return 0;
     }

@@ -41,6 +41,9 @@ function parseNumber(name, text) {
     return { error: `${name}: "${shown}" is not a number. Enter a decimal number such as 1.5 or 2e-3.` };
   }
   const value = Number(trimmed);
+  if (!Number.isFinite(value)) {
+    return { error: `${name}: "${trimmed}" is too large to be a number here. Enter a value in the range shown below the slider.` };
+  }
   const message = core.checkParameter(name, value);
   return message ? { error: message } : { value };
 }
@@ -127,7 +130,7 @@ function renderReadout(snapshot) {
   const stableCount = equilibria.filter((e) => e.stability === 'stable').length;
   let regime;
   if (K <= 1) {
-    regime = `K ≤ 1: a single equilibrium, no bistability.`;
+    regime = 'K ≤ 1: a single equilibrium, no bistability.';
   } else if (Math.abs(H) < criticalH) {
     regime = `Bistable: |H| < H_c(K) = ${formatNumber(criticalH)}, ${stableCount} stable states.`;
   } else {

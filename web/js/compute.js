@@ -6,6 +6,7 @@ const TRAJECTORY_STARTS = Array.from({ length: 11 }, (_, i) => -0.95 + 0.19 * i)
 const TRAJECTORY_SAMPLES = 161;
 const FIELD_SAMPLES = 241;
 const FOLD_CURVE_SAMPLES = 240;
+const MAX_SPAN = 400;
 
 /** Rounds up to 1, 2 or 5 times a power of ten. */
 export function niceCeiling(value) {
@@ -30,15 +31,15 @@ export function computeWindows(state, criticalH) {
 
 /**
  * Time span for the trajectories: long enough that every start settles, at
- * 6 relaxation times of the slowest stable equilibrium (clamped to [8, 400]).
+ * 6 relaxation times of the slowest stable equilibrium (clamped to [8, MAX_SPAN]).
  */
 function trajectorySpan(equilibria) {
   let slowest = Infinity;
   for (const equilibrium of equilibria) {
     if (equilibrium.stability !== 'unstable') slowest = Math.min(slowest, Math.abs(equilibrium.eigenvalue));
   }
-  if (!(slowest > 0)) return 400;
-  return Math.min(400, Math.max(8, 6 / slowest));
+  if (!(slowest > 0)) return MAX_SPAN;
+  return Math.min(MAX_SPAN, Math.max(8, 6 / slowest));
 }
 
 /** Computes the snapshot that every view reads. Throws CoreError on bad input. */
@@ -50,6 +51,7 @@ export function computeSnapshot(core, state) {
   const field = core.field(link, K, H, FIELD_SAMPLES);
 
   const span = trajectorySpan(equilibria);
+  const spanCapped = span >= MAX_SPAN;
   const starts = [...TRAJECTORY_STARTS];
   for (const equilibrium of equilibria) {
     if (equilibrium.stability === 'unstable') {
@@ -74,6 +76,7 @@ export function computeSnapshot(core, state) {
     windows,
     field,
     span,
+    spanCapped,
     trajectories,
     branchesK,
     branchesH,

@@ -18,7 +18,8 @@ export function baseOptions({ xTitle, yTitle, xMin, xMax, yMin, yMax }) {
     interaction: { mode: 'nearest', intersect: false, axis: 'xy' },
     scales: {
       x: { type: 'linear', min: xMin, max: xMax, title: { display: true, text: xTitle } },
-      y: { type: 'linear', min: yMin, max: yMax, title: { display: true, text: yTitle } },
+      y: { type: 'linear', min: yMin, max: yMax, title: { display: true, text: yTitle },
+        ticks: { includeBounds: false } },
     },
     plugins: {
       legend: {
@@ -49,6 +50,8 @@ export function equilibriumDataset(label, points, color) {
   return {
     label,
     data: points.map(({ x, y }) => ({ x, y })),
+    order: -1, // Chart.js draws lower orders on top
+    clip: false,
     showLine: false,
     pointRadius: 6,
     pointHoverRadius: 7,

@@ -49,7 +49,9 @@ export function createCuspView(canvas, onMove) {
     const move = moves[event.key];
     if (!move) return;
     event.preventDefault();
-    onMove({ K: Math.max(0, round(current.K + move[0])), H: round(current.H + move[1]) });
+    // Steps add to the last requested point, which may not be drawn yet.
+    current = { K: Math.max(0, round(current.K + move[0])), H: round(current.H + move[1]) };
+    onMove(current);
   });
 
   function update(snapshot) {
@@ -70,10 +72,10 @@ export function createCuspView(canvas, onMove) {
       lineDataset('normal form lower', normalFormCurve.K, negativeNormal, colors.purple,
         { borderDash: [6, 4], borderWidth: 1.5, hiddenFromLegend: true }),
       { label: 'cusp (1, 0)', data: [{ x: 1, y: 0 }], showLine: false, pointStyle: 'rectRot', pointRadius: 6,
-        backgroundColor: colors.black, borderColor: colors.black },
+        backgroundColor: colors.black, borderColor: colors.black, order: -1 },
       { label: `current (K, H) = (${formatNumber(state.K)}, ${formatNumber(state.H)})`, data: [{ x: state.K, y: state.H }],
         showLine: false, pointRadius: 8, pointHoverRadius: 8, backgroundColor: colors.vermillion,
-        borderColor: '#ffffff', borderWidth: 2 },
+        borderColor: '#ffffff', borderWidth: 2, order: -2, clip: false },
     ]);
   }
 

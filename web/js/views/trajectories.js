@@ -13,7 +13,7 @@ export function createTrajectoriesView(canvas, note) {
     chart.options.scales.x.max = span;
     const datasets = [];
     for (const equilibrium of equilibria) {
-      const stable = equilibrium.stability === 'stable';
+      const stable = equilibrium.stability !== 'unstable';
       datasets.push(lineDataset(`m* = ${formatNumber(equilibrium.m)} (${equilibrium.stability})`, [0, span],
         [equilibrium.m, equilibrium.m], stable ? stateColor(equilibrium.m) : colors.vermillion,
         { borderWidth: 1, borderDash: stable ? [] : [6, 4] }));
@@ -24,7 +24,9 @@ export function createTrajectoriesView(canvas, note) {
         stateColor(nearestStable(equilibria, end)), { borderWidth: 1.5, hiddenFromLegend: true }));
     }
     replaceDatasets(chart, datasets);
-    note.textContent = `τ runs to ${formatNumber(span)}, six relaxation times of the slowest stable state.`;
+    note.textContent = snapshot.spanCapped
+      ? `τ runs to ${span.toFixed(0)}, the cap: the slowest state relaxes slower than that, as at a fold or the cusp.`
+      : `τ runs to ${span.toFixed(1)}, six relaxation times of the slowest stable state.`;
   }
 
   return { chart, update };
