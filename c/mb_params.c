@@ -18,6 +18,20 @@ static const mb_param_info_t param_table[MB_PARAM_COUNT] = {
     [MB_PARAM_ATOL] = {"atol", 1e-15, 1e-2, 1, 1, 0},
     [MB_PARAM_M] = {"m", -1.0, 1.0, 1, 1, 0},
     [MB_PARAM_MAX_POINTS] = {"max-points", 16.0, 1000000.0, 1, 1, 1},
+    [MB_PARAM_EXPERTS] = {"N", 2.0, 256.0, 1, 1, 1},
+    [MB_PARAM_BETA] = {"beta", 0.0, 1e6, 0, 1, 0},
+    [MB_PARAM_ETA] = {"eta", 0.0, 1.0, 0, 0, 0},
+    [MB_PARAM_LAMBDA] = {"lambda", 0.0, 1e6, 0, 1, 0},
+    /* float32 scores keep an increment within 1 % of rounding down to 1e-5. */
+    [MB_PARAM_EPSILON] = {"eta*lambda", 1e-5, 1.0, 1, 0, 0},
+    [MB_PARAM_SIGMA] = {"sigma", 0.0, 1e6, 0, 1, 0},
+    [MB_PARAM_BIAS] = {"h", -100.0, 100.0, 1, 1, 0},
+    [MB_PARAM_REPLICAS] = {"replicas", 1.0, 100000.0, 1, 1, 1},
+    [MB_PARAM_STEPS] = {"steps", 1.0, 10000000.0, 1, 1, 1},
+    [MB_PARAM_RECORD_EVERY] = {"record-every", 1.0, 10000000.0, 1, 1, 1},
+    [MB_PARAM_TRACED] = {"traced", 0.0, 8.0, 1, 1, 1},
+    [MB_PARAM_SCORE] = {"initial score", -1e6, 1e6, 1, 1, 0},
+    [MB_PARAM_THRESHOLD] = {"threshold", 0.0, 1.0, 1, 0, 0},
 };
 
 const mb_param_info_t *mb_param_info(mb_param param)

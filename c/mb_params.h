@@ -20,8 +20,21 @@ typedef enum {
     MB_PARAM_RTOL = 5,        /* relative tolerance of the ODE integrator */
     MB_PARAM_ATOL = 6,        /* absolute tolerance of the ODE integrator */
     MB_PARAM_M = 7,           /* a point m of the state space */
-    MB_PARAM_MAX_POINTS = 8,  /* point budget of one continuation run */
-    MB_PARAM_COUNT = 9
+    MB_PARAM_MAX_POINTS = 8,  /* point budget of one branch computation */
+    MB_PARAM_EXPERTS = 9,     /* N, the number of experts of the discrete router */
+    MB_PARAM_BETA = 10,       /* router sharpness (inverse temperature) */
+    MB_PARAM_ETA = 11,        /* score increment of the selected expert */
+    MB_PARAM_LAMBDA = 12,     /* decay rate of every score */
+    MB_PARAM_EPSILON = 13,    /* eta*lambda, the decay per step */
+    MB_PARAM_SIGMA = 14,      /* logit noise of noisy-top1 routing */
+    MB_PARAM_BIAS = 15,       /* one entry of the bias vector h */
+    MB_PARAM_REPLICAS = 16,   /* R, independent replicas of an ensemble */
+    MB_PARAM_STEPS = 17,      /* steps of one run */
+    MB_PARAM_RECORD_EVERY = 18, /* steps per recorded window */
+    MB_PARAM_TRACED = 19,     /* replicas whose traces are recorded */
+    MB_PARAM_SCORE = 20,      /* one initial score */
+    MB_PARAM_THRESHOLD = 21,  /* |m| that marks an asymmetric state */
+    MB_PARAM_COUNT = 22
 } mb_param;
 
 typedef struct {

@@ -12,6 +12,9 @@ const char *mb_status_string(mb_status status)
     case MB_ERR_MAX_STEPS: return "step limit reached";
     case MB_ERR_BUFFER_TOO_SMALL: return "output buffer too small";
     case MB_ERR_EMPTY_INTERVAL: return "empty interval: from must be less than to";
+    case MB_ERR_LENGTH_MISMATCH: return "array has the wrong number of values";
+    case MB_ERR_MEMORY_LIMIT: return "run would exceed the memory limit";
+    case MB_ERR_FINISHED: return "run has taken all its steps";
     }
     return "unknown status";
 }

@@ -17,7 +17,10 @@ typedef enum {
     MB_ERR_NO_CONVERGENCE = 5,  /* an iteration did not reach its tolerance */
     MB_ERR_MAX_STEPS = 6,       /* an integrator or continuation hit its step limit */
     MB_ERR_BUFFER_TOO_SMALL = 7, /* an output buffer cannot hold the result */
-    MB_ERR_EMPTY_INTERVAL = 8    /* an interval [from, to] with from >= to */
+    MB_ERR_EMPTY_INTERVAL = 8,   /* an interval [from, to] with from >= to */
+    MB_ERR_LENGTH_MISMATCH = 9,  /* an array with the wrong number of values */
+    MB_ERR_MEMORY_LIMIT = 10,    /* a run would exceed its memory limit */
+    MB_ERR_FINISHED = 11         /* the run has taken all its steps */
 } mb_status;
 
 /* Returns a static, lower-case description of the status, for example

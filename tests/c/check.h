@@ -40,5 +40,13 @@ void test_branches_folds(void);
 void test_branches_pitchfork(void);
 void test_branches_imperfect_pitchfork(void);
 void test_branches_rejects_bad_parameters(void);
+void test_router_fast_math(void);
+void test_router_random_uniformity(void);
+void test_router_vector_matches_scalar(void);
+void test_router_chunks_do_not_matter(void);
+void test_router_sample_matches_gumbel(void);
+void test_router_approaches_mean_field(void);
+void test_router_records_and_histogram(void);
+void test_router_rejects_bad_parameters(void);
 
 #endif

@@ -69,6 +69,14 @@ static const test_case tests[] = {
     {"branches pitchfork", test_branches_pitchfork},
     {"branches imperfect pitchfork", test_branches_imperfect_pitchfork},
     {"branches reject bad parameters", test_branches_rejects_bad_parameters},
+    {"router fast math", test_router_fast_math},
+    {"router random uniformity", test_router_random_uniformity},
+    {"router vector matches scalar", test_router_vector_matches_scalar},
+    {"router chunks do not matter", test_router_chunks_do_not_matter},
+    {"router sample matches gumbel-top1", test_router_sample_matches_gumbel},
+    {"router approaches the mean field", test_router_approaches_mean_field},
+    {"router records and histogram", test_router_records_and_histogram},
+    {"router rejects bad parameters", test_router_rejects_bad_parameters},
 };
 
 int main(void)

@@ -14,7 +14,7 @@ static const mb_link links[] = {MB_LINK_TANH, MB_LINK_ERF};
 
 void test_status_and_params(void)
 {
-    for (int status = MB_OK; status <= MB_ERR_EMPTY_INTERVAL; status++)
+    for (int status = MB_OK; status <= MB_ERR_FINISHED; status++)
         CHECK(strcmp(mb_status_string((mb_status)status), "unknown status") != 0);
     CHECK(strcmp(mb_status_string((mb_status)99), "unknown status") == 0);
     for (int param = 0; param < MB_PARAM_COUNT; param++) {

@@ -1,0 +1,177 @@
+/* Single-precision exp, log and sin/cos(2*pi*u), in scalar and 4-lane vector
+ * form, built only from IEEE-754 basic operations so that the native build,
+ * WebAssembly, the scalar and the vector paths agree bit for bit (the C
+ * library's expf and logf differ between glibc and musl).
+ *
+ *   exp(x):  x = k*ln2 + r with k = floor(x*log2(e) + 1/2), |r| <= ln2/2,
+ *            exp(r) by a degree-6 Taylor polynomial (error < 2e-7 relative),
+ *            times 2^k built in the exponent bits. Valid for x <= 88; below
+ *            -87 it returns 0.
+ *   log(u):  for positive normal floats: u = 2^e * f with f in
+ *            [sqrt(1/2), sqrt(2)), log f = 2*atanh(s), s = (f - 1)/(f + 1),
+ *            by its series to s^9 (error < 1e-7 absolute).
+ *   sin/cos(2*pi*u) for u in [0, 1): quadrant by floor(4u), then Taylor
+ *            polynomials on [0, pi/2] to degree 11 and 12 (error < 1e-7).
+ */
+#ifndef MB_FASTMATH_H
+#define MB_FASTMATH_H
+
+#include <stdint.h>
+
+#include "mb_simd.h"
+
+#define MB_LOG2E 1.44269504088896341f
+#define MB_LN2_HIGH 0.693145751953125f       /* ln 2 split so k*MB_LN2_HIGH is exact */
+#define MB_LN2_LOW 1.42860682030941723212e-6f
+#define MB_SQRT_HALF 0.70710678118654752f
+#define MB_HALF_PI 1.57079632679489662f
+
+static inline float mb_bits_to_float(uint32_t bits)
+{
+    union { uint32_t u; float f; } value = {bits};
+    return value.f;
+}
+
+static inline uint32_t mb_float_to_bits(float x)
+{
+    union { float f; uint32_t u; } value = {x};
+    return value.u;
+}
+
+static inline float mb_fast_exp(float x)
+{
+    if (x < -87.0f)
+        return 0.0f;
+    float k = __builtin_floorf(x * MB_LOG2E + 0.5f);
+    float r = (x - k * MB_LN2_HIGH) - k * MB_LN2_LOW;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6.0f + r * (1.0f / 24.0f
+              + r * (1.0f / 120.0f + r * (1.0f / 720.0f))))));
+    uint32_t scale = (uint32_t)((int32_t)k + 127) << 23;
+    return p * mb_bits_to_float(scale);
+}
+
+static inline mb_f32x4 mb_fast_exp4(mb_f32x4 x)
+{
+    mb_u32x4 underflow = mb_f32x4_lt(x, mb_f32x4_splat(-87.0f));
+    mb_f32x4 k = mb_f32x4_floor(mb_f32x4_add(mb_f32x4_mul(x, mb_f32x4_splat(MB_LOG2E)), mb_f32x4_splat(0.5f)));
+    mb_f32x4 r = mb_f32x4_sub(mb_f32x4_sub(x, mb_f32x4_mul(k, mb_f32x4_splat(MB_LN2_HIGH))),
+                              mb_f32x4_mul(k, mb_f32x4_splat(MB_LN2_LOW)));
+    mb_f32x4 p = mb_f32x4_splat(1.0f / 720.0f);
+    p = mb_f32x4_add(mb_f32x4_splat(1.0f / 120.0f), mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(mb_f32x4_splat(1.0f / 24.0f), mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(mb_f32x4_splat(1.0f / 6.0f), mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(mb_f32x4_splat(0.5f), mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(mb_f32x4_splat(1.0f), mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(mb_f32x4_splat(1.0f), mb_f32x4_mul(r, p));
+    /* Underflowing lanes get k = 0 so the exponent bits stay valid. */
+    k = mb_f32x4_select(underflow, mb_f32x4_splat(0.0f), k);
+    mb_u32x4 scale = mb_u32x4_shl(mb_u32x4_add(mb_i32x4_from_f32(k), mb_u32x4_splat(127)), 23);
+    mb_f32x4 result = mb_f32x4_mul(p, mb_f32x4_from_bits(scale));
+    return mb_f32x4_select(underflow, mb_f32x4_splat(0.0f), result);
+}
+
+static inline float mb_fast_log(float u)
+{
+    uint32_t bits = mb_float_to_bits(u);
+    int32_t exponent = (int32_t)(bits >> 23) - 127;
+    float f = mb_bits_to_float((bits & 0x007fffffu) | 0x3f800000u); /* in [1, 2) */
+    if (f > 2.0f * MB_SQRT_HALF) {
+        f = f * 0.5f;
+        exponent += 1;
+    }
+    float s = (f - 1.0f) / (f + 1.0f);
+    float s2 = s * s;
+    float series = s * (2.0f + s2 * (2.0f / 3.0f + s2 * (2.0f / 5.0f + s2 * (2.0f / 7.0f + s2 * (2.0f / 9.0f)))));
+    float e = (float)exponent;
+    return (e * MB_LN2_HIGH + series) + e * MB_LN2_LOW;
+}
+
+static inline mb_f32x4 mb_fast_log4(mb_f32x4 u)
+{
+    mb_u32x4 bits = mb_u32x4_bits(u);
+    mb_u32x4 exponent = mb_u32x4_sub(mb_u32x4_shr(bits, 23), mb_u32x4_splat(127));
+    mb_f32x4 f = mb_f32x4_from_bits(mb_u32x4_add(mb_u32x4_and(bits, mb_u32x4_splat(0x007fffffu)),
+                                                 mb_u32x4_splat(0x3f800000u)));
+    mb_u32x4 high = mb_f32x4_gt(f, mb_f32x4_splat(2.0f * MB_SQRT_HALF));
+    f = mb_f32x4_select(high, mb_f32x4_mul(f, mb_f32x4_splat(0.5f)), f);
+    exponent = mb_u32x4_sub(exponent, high); /* high lanes are -1: adds one */
+    mb_f32x4 one = mb_f32x4_splat(1.0f);
+    mb_f32x4 s = mb_f32x4_div(mb_f32x4_sub(f, one), mb_f32x4_add(f, one));
+    mb_f32x4 s2 = mb_f32x4_mul(s, s);
+    mb_f32x4 p = mb_f32x4_splat(2.0f / 9.0f);
+    p = mb_f32x4_add(mb_f32x4_splat(2.0f / 7.0f), mb_f32x4_mul(s2, p));
+    p = mb_f32x4_add(mb_f32x4_splat(2.0f / 5.0f), mb_f32x4_mul(s2, p));
+    p = mb_f32x4_add(mb_f32x4_splat(2.0f / 3.0f), mb_f32x4_mul(s2, p));
+    p = mb_f32x4_add(mb_f32x4_splat(2.0f), mb_f32x4_mul(s2, p));
+    mb_f32x4 series = mb_f32x4_mul(s, p);
+    mb_f32x4 e = mb_f32x4_from_i32(exponent);
+    return mb_f32x4_add(mb_f32x4_add(mb_f32x4_mul(e, mb_f32x4_splat(MB_LN2_HIGH)), series),
+                        mb_f32x4_mul(e, mb_f32x4_splat(MB_LN2_LOW)));
+}
+
+/* sin(a) and cos(a) for a in [0, pi/2]. */
+static inline void mb_quarter_sincos(float a, float *sine, float *cosine)
+{
+    float a2 = a * a;
+    *sine = a * (1.0f + a2 * (-1.0f / 6.0f + a2 * (1.0f / 120.0f + a2 * (-1.0f / 5040.0f
+            + a2 * (1.0f / 362880.0f + a2 * (-1.0f / 39916800.0f))))));
+    *cosine = 1.0f + a2 * (-0.5f + a2 * (1.0f / 24.0f + a2 * (-1.0f / 720.0f + a2 * (1.0f / 40320.0f
+              + a2 * (-1.0f / 3628800.0f + a2 * (1.0f / 479001600.0f))))));
+}
+
+/* sin(2*pi*u) and cos(2*pi*u) for u in [0, 1). */
+static inline void mb_fast_sincos_turns(float u, float *sine, float *cosine)
+{
+    float quarter = __builtin_floorf(u * 4.0f);
+    float a = (u * 4.0f - quarter) * MB_HALF_PI;
+    float s, c;
+    mb_quarter_sincos(a, &s, &c);
+    int q = (int)quarter;
+    /* 0 - x rather than -x, as in the vector path, so zeros keep their sign. */
+    if (q == 0) {
+        *sine = s;
+        *cosine = c;
+    } else if (q == 1) {
+        *sine = c;
+        *cosine = 0.0f - s;
+    } else if (q == 2) {
+        *sine = 0.0f - s;
+        *cosine = 0.0f - c;
+    } else {
+        *sine = 0.0f - c;
+        *cosine = s;
+    }
+}
+
+static inline void mb_fast_sincos_turns4(mb_f32x4 u, mb_f32x4 *sine, mb_f32x4 *cosine)
+{
+    mb_f32x4 scaled = mb_f32x4_mul(u, mb_f32x4_splat(4.0f));
+    mb_f32x4 quarter = mb_f32x4_floor(scaled);
+    mb_f32x4 a = mb_f32x4_mul(mb_f32x4_sub(scaled, quarter), mb_f32x4_splat(MB_HALF_PI));
+    mb_f32x4 a2 = mb_f32x4_mul(a, a);
+    mb_f32x4 s = mb_f32x4_splat(-1.0f / 39916800.0f);
+    s = mb_f32x4_add(mb_f32x4_splat(1.0f / 362880.0f), mb_f32x4_mul(a2, s));
+    s = mb_f32x4_add(mb_f32x4_splat(-1.0f / 5040.0f), mb_f32x4_mul(a2, s));
+    s = mb_f32x4_add(mb_f32x4_splat(1.0f / 120.0f), mb_f32x4_mul(a2, s));
+    s = mb_f32x4_add(mb_f32x4_splat(-1.0f / 6.0f), mb_f32x4_mul(a2, s));
+    s = mb_f32x4_add(mb_f32x4_splat(1.0f), mb_f32x4_mul(a2, s));
+    s = mb_f32x4_mul(a, s);
+    mb_f32x4 c = mb_f32x4_splat(1.0f / 479001600.0f);
+    c = mb_f32x4_add(mb_f32x4_splat(-1.0f / 3628800.0f), mb_f32x4_mul(a2, c));
+    c = mb_f32x4_add(mb_f32x4_splat(1.0f / 40320.0f), mb_f32x4_mul(a2, c));
+    c = mb_f32x4_add(mb_f32x4_splat(-1.0f / 720.0f), mb_f32x4_mul(a2, c));
+    c = mb_f32x4_add(mb_f32x4_splat(1.0f / 24.0f), mb_f32x4_mul(a2, c));
+    c = mb_f32x4_add(mb_f32x4_splat(-0.5f), mb_f32x4_mul(a2, c));
+    c = mb_f32x4_add(mb_f32x4_splat(1.0f), mb_f32x4_mul(a2, c));
+    mb_u32x4 q = mb_i32x4_from_f32(quarter);
+    mb_u32x4 q1 = mb_u32x4_eq(q, mb_u32x4_splat(1));
+    mb_u32x4 q2 = mb_u32x4_eq(q, mb_u32x4_splat(2));
+    mb_u32x4 q3 = mb_u32x4_eq(q, mb_u32x4_splat(3));
+    mb_f32x4 zero = mb_f32x4_splat(0.0f);
+    mb_f32x4 negative_s = mb_f32x4_sub(zero, s);
+    mb_f32x4 negative_c = mb_f32x4_sub(zero, c);
+    *sine = mb_f32x4_select(q1, c, mb_f32x4_select(q2, negative_s, mb_f32x4_select(q3, negative_c, s)));
+    *cosine = mb_f32x4_select(q1, negative_s, mb_f32x4_select(q2, negative_c, mb_f32x4_select(q3, s, c)));
+}
+
+#endif

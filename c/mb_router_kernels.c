@@ -1,0 +1,176 @@
+/* The per-step kernels of the discrete router: a 4-lane vector kernel and
+ * its scalar twin. Both perform the same float32 operations in the same
+ * order, so they agree bit for bit; the tests compare them on awkward
+ * replica counts and every mode.
+ *
+ * Random draws per step, by counter (see mb_random.h):
+ *   sample:            one uniform, counter = step
+ *   gumbel-top1:       one uniform per expert, counter = step*N + i
+ *   noisy-top1:        one uniform per expert, counter = step*N + i; experts
+ *                      2j and 2j+1 share a Box-Muller pair (the last expert
+ *                      of an odd N uses the cosine half of its own pair)
+ */
+#include <stdint.h>
+
+#include "mb_fastmath.h"
+#include "mb_random.h"
+#include "mb_router.h"
+
+#if defined(__clang__)
+#define MB_NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
+#else
+#define MB_NO_VECTORIZE
+#endif
+
+void mb_router_kernel_vector(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+                             const uint32_t *key1, const uint32_t *key2, int first, int count,
+                             uint32_t first_step, long steps)
+{
+    const int n = params->experts;
+    const int stride = params->stride;
+    const mb_f32x4 beta = mb_f32x4_splat(params->beta);
+    const mb_f32x4 eta = mb_f32x4_splat(params->eta);
+    const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    const mb_f32x4 sigma = mb_f32x4_splat(params->sigma);
+    const mb_f32x4 zero = mb_f32x4_splat(0.0f);
+    mb_f32x4 logits[MB_ROUTER_MAX_EXPERTS];
+
+    for (int r = first; r < first + count; r += 4) {
+        mb_u32x4 k1 = mb_u32x4_load(key1 + r);
+        mb_u32x4 k2 = mb_u32x4_load(key2 + r);
+        for (long t = 0; t < steps; t++) {
+            uint32_t step = first_step + (uint32_t)t;
+            for (int i = 0; i < n; i++) {
+                mb_f32x4 s = mb_f32x4_load(scores + (long)i * stride + r);
+                logits[i] = mb_f32x4_add(mb_f32x4_mul(s, beta), mb_f32x4_splat(params->bias[i]));
+            }
+
+            mb_u32x4 chosen;
+            if (params->mode == MB_ROUTE_SAMPLE) {
+                /* Subtract the max before exp so the largest weight is 1. */
+                mb_f32x4 top = logits[0];
+                for (int i = 1; i < n; i++)
+                    top = mb_f32x4_max(top, logits[i]);
+                mb_f32x4 total = zero;
+                for (int i = 0; i < n; i++) {
+                    logits[i] = mb_fast_exp4(mb_f32x4_sub(logits[i], top));
+                    total = mb_f32x4_add(total, logits[i]);
+                }
+                mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1, k2, step), total);
+                chosen = mb_u32x4_splat((uint32_t)(n - 1));
+                mb_u32x4 found = mb_u32x4_splat(0);
+                mb_f32x4 cumulative = zero;
+                for (int i = 0; i < n - 1; i++) {
+                    cumulative = mb_f32x4_add(cumulative, logits[i]);
+                    mb_u32x4 hit = mb_u32x4_andnot(mb_f32x4_gt(cumulative, target), found);
+                    chosen = mb_u32x4_select(hit, mb_u32x4_splat((uint32_t)i), chosen);
+                    found = mb_u32x4_xor(found, hit);
+                }
+            } else {
+                mb_f32x4 best = mb_f32x4_splat(-3.0e38f);
+                chosen = mb_u32x4_splat(0);
+                uint32_t base = step * (uint32_t)n;
+                for (int i = 0; i < n; i++) {
+                    mb_f32x4 noise;
+                    if (params->mode == MB_ROUTE_GUMBEL_TOP1) {
+                        mb_f32x4 u = mb_random_uniform4(k1, k2, base + (uint32_t)i);
+                        noise = mb_f32x4_sub(zero, mb_fast_log4(mb_f32x4_sub(zero, mb_fast_log4(u))));
+                    } else {
+                        uint32_t pair = base + (uint32_t)(i & ~1);
+                        mb_f32x4 u1 = mb_random_uniform4(k1, k2, pair);
+                        mb_f32x4 u2 = mb_random_uniform4(k1, k2, pair + 1);
+                        mb_f32x4 radius = mb_f32x4_sqrt(mb_f32x4_mul(mb_f32x4_splat(-2.0f), mb_fast_log4(u1)));
+                        mb_f32x4 sine, cosine;
+                        mb_fast_sincos_turns4(u2, &sine, &cosine);
+                        noise = mb_f32x4_mul(sigma, mb_f32x4_mul(radius, (i & 1) ? sine : cosine));
+                    }
+                    mb_f32x4 value = mb_f32x4_add(logits[i], noise);
+                    mb_u32x4 better = mb_f32x4_gt(value, best);
+                    best = mb_f32x4_select(better, value, best);
+                    chosen = mb_u32x4_select(better, mb_u32x4_splat((uint32_t)i), chosen);
+                }
+            }
+
+            for (int i = 0; i < n; i++) {
+                float *s_pointer = scores + (long)i * stride + r;
+                uint32_t *c_pointer = counts + (long)i * stride + r;
+                mb_u32x4 selected = mb_u32x4_eq(chosen, mb_u32x4_splat((uint32_t)i));
+                mb_f32x4 s = mb_f32x4_mul(mb_f32x4_load(s_pointer), decay);
+                s = mb_f32x4_add(s, mb_f32x4_select(selected, eta, zero));
+                mb_f32x4_store(s_pointer, s);
+                /* selected lanes are all ones, that is -1: subtracting adds 1. */
+                mb_u32x4_store(c_pointer, mb_u32x4_sub(mb_u32x4_load(c_pointer), selected));
+            }
+        }
+    }
+}
+
+void mb_router_kernel_scalar(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+                             const uint32_t *key1, const uint32_t *key2, int first, int count,
+                             uint32_t first_step, long steps)
+{
+    const int n = params->experts;
+    const int stride = params->stride;
+    float logits[MB_ROUTER_MAX_EXPERTS];
+
+    MB_NO_VECTORIZE
+    for (int r = first; r < first + count; r++) {
+        for (long t = 0; t < steps; t++) {
+            uint32_t step = first_step + (uint32_t)t;
+            for (int i = 0; i < n; i++)
+                logits[i] = scores[(long)i * stride + r] * params->beta + params->bias[i];
+
+            int chosen;
+            if (params->mode == MB_ROUTE_SAMPLE) {
+                float top = logits[0];
+                for (int i = 1; i < n; i++)
+                    top = top < logits[i] ? logits[i] : top;
+                float total = 0.0f;
+                for (int i = 0; i < n; i++) {
+                    logits[i] = mb_fast_exp(logits[i] - top);
+                    total = total + logits[i];
+                }
+                float target = mb_random_uniform(key1[r], key2[r], step) * total;
+                chosen = n - 1;
+                float cumulative = 0.0f;
+                for (int i = 0; i < n - 1; i++) {
+                    cumulative = cumulative + logits[i];
+                    if (cumulative > target) {
+                        chosen = i;
+                        break;
+                    }
+                }
+            } else {
+                float best = -3.0e38f;
+                chosen = 0;
+                uint32_t base = step * (uint32_t)n;
+                for (int i = 0; i < n; i++) {
+                    float noise;
+                    if (params->mode == MB_ROUTE_GUMBEL_TOP1) {
+                        float u = mb_random_uniform(key1[r], key2[r], base + (uint32_t)i);
+                        noise = 0.0f - mb_fast_log(0.0f - mb_fast_log(u));
+                    } else {
+                        uint32_t pair = base + (uint32_t)(i & ~1);
+                        float u1 = mb_random_uniform(key1[r], key2[r], pair);
+                        float u2 = mb_random_uniform(key1[r], key2[r], pair + 1);
+                        float radius = __builtin_sqrtf(-2.0f * mb_fast_log(u1));
+                        float sine, cosine;
+                        mb_fast_sincos_turns(u2, &sine, &cosine);
+                        noise = params->sigma * (radius * ((i & 1) ? sine : cosine));
+                    }
+                    float value = logits[i] + noise;
+                    if (value > best) {
+                        best = value;
+                        chosen = i;
+                    }
+                }
+            }
+
+            for (int i = 0; i < n; i++) {
+                long index = (long)i * stride + r;
+                scores[index] = scores[index] * params->decay + (i == chosen ? params->eta : 0.0f);
+                counts[index] += i == chosen;
+            }
+        }
+    }
+}
