@@ -32,6 +32,9 @@ static const mb_param_info_t param_table[MB_PARAM_COUNT] = {
     [MB_PARAM_TRACED] = {"traced", 0.0, 8.0, 1, 1, 1},
     [MB_PARAM_SCORE] = {"initial score", -1e6, 1e6, 1, 1, 0},
     [MB_PARAM_THRESHOLD] = {"threshold", 0.0, 1.0, 1, 0, 0},
+    /* 32 bits, so that every seed is an exact JavaScript number too. */
+    [MB_PARAM_SEED] = {"seed", 0.0, 4294967295.0, 1, 1, 1},
+    [MB_PARAM_BINS] = {"bins", 1.0, 10000.0, 1, 1, 1},
 };
 
 const mb_param_info_t *mb_param_info(mb_param param)

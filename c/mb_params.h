@@ -34,7 +34,9 @@ typedef enum {
     MB_PARAM_TRACED = 19,     /* replicas whose traces are recorded */
     MB_PARAM_SCORE = 20,      /* one initial score */
     MB_PARAM_THRESHOLD = 21,  /* |m| that marks an asymmetric state */
-    MB_PARAM_COUNT = 22
+    MB_PARAM_SEED = 22,       /* seed of the random number generator */
+    MB_PARAM_BINS = 23,       /* histogram bins */
+    MB_PARAM_COUNT = 24
 } mb_param;
 
 typedef struct {

@@ -18,6 +18,7 @@
 #include "mb_fold.h"
 #include "mb_normal_form.h"
 #include "mb_params.h"
+#include "mb_router.h"
 #include "mb_trajectory.h"
 
 #define MB_WASM_ABI_VERSION 1
@@ -212,3 +213,133 @@ EXPORT int mb_wasm_branches_copy(const mb_branches *branches, double *p_out, dou
 }
 
 EXPORT void mb_wasm_branches_free(mb_branches *branches) { mb_branches_free(branches); }
+
+/* Creates a run of the discrete router; returns NULL with the status in
+ * *status_out (and the parameter in *bad_param for a range error).
+ * initial_scores may be NULL. steps and record_every are doubles so that
+ * JavaScript numbers pass unchanged; the seed is a 32-bit unsigned value. */
+EXPORT mb_router *mb_wasm_router_create(int experts, int mode, double beta, double eta, double lambda,
+                                        double sigma, const double *bias, int bias_count,
+                                        const double *initial_scores, int replicas, double steps,
+                                        double record_every, int traced, double threshold,
+                                        double seed, int vector, int *status_out, int *bad_param)
+{
+    mb_router_config config = {0};
+    config.experts = experts;
+    config.mode = (mb_route_mode)mode;
+    config.beta = beta;
+    config.eta = eta;
+    config.lambda = lambda;
+    config.sigma = sigma;
+    config.bias = bias;
+    config.bias_count = bias_count;
+    config.initial_scores = initial_scores;
+    config.replicas = replicas;
+    config.steps = (long)steps;
+    config.record_every = (long)record_every;
+    config.traced = traced;
+    config.switch_threshold = threshold;
+    config.vector = vector;
+    mb_param bad = MB_PARAM_COUNT;
+    mb_status status = MB_OK;
+    if (mb_param_check(MB_PARAM_STEPS, steps) != MB_OK) {
+        status = MB_ERR_OUT_OF_RANGE;
+        bad = MB_PARAM_STEPS;
+    } else if (mb_param_check(MB_PARAM_RECORD_EVERY, record_every) != MB_OK) {
+        status = MB_ERR_OUT_OF_RANGE;
+        bad = MB_PARAM_RECORD_EVERY;
+    } else if (mb_param_check(MB_PARAM_SEED, seed) != MB_OK) {
+        status = MB_ERR_OUT_OF_RANGE;
+        bad = MB_PARAM_SEED;
+    }
+    mb_router *router = NULL;
+    if (status == MB_OK) {
+        config.seed = (uint64_t)seed;
+        status = mb_router_create(&config, &router, &bad);
+    }
+    if (status_out != NULL)
+        *status_out = status;
+    if (status == MB_ERR_OUT_OF_RANGE && bad_param != NULL)
+        *bad_param = (int)bad;
+    return router;
+}
+
+/* Returns the bytes that a run of this shape would need, for messages. */
+EXPORT double mb_wasm_router_memory_estimate(int experts, int replicas, double steps, double record_every,
+                                             int traced)
+{
+    mb_router_config config = {0};
+    config.experts = experts;
+    config.replicas = replicas;
+    config.steps = (long)steps;
+    config.record_every = record_every >= 1 ? (long)record_every : 1;
+    config.traced = traced;
+    return mb_router_memory_estimate(&config);
+}
+
+EXPORT double mb_wasm_router_memory_limit(void) { return MB_ROUTER_MEMORY_LIMIT; }
+
+EXPORT int mb_wasm_router_advance(mb_router *router, double steps)
+{
+    return mb_router_advance(router, (long)steps);
+}
+
+EXPORT double mb_wasm_router_steps_done(const mb_router *router) { return (double)mb_router_steps_done(router); }
+EXPORT int mb_wasm_router_record_count(const mb_router *router) { return mb_router_record_count(router); }
+EXPORT const double *mb_wasm_router_record_tau(const mb_router *r) { return mb_router_record_tau(r); }
+EXPORT const double *mb_wasm_router_record_mean_loads(const mb_router *r) { return mb_router_record_mean_loads(r); }
+EXPORT const double *mb_wasm_router_record_mean_window_loads(const mb_router *r)
+{
+    return mb_router_record_mean_window_loads(r);
+}
+EXPORT const double *mb_wasm_router_record_quantiles(const mb_router *r) { return mb_router_record_quantiles(r); }
+EXPORT const double *mb_wasm_router_record_mean_abs_m(const mb_router *r) { return mb_router_record_mean_abs_m(r); }
+EXPORT const double *mb_wasm_router_record_traces(const mb_router *r) { return mb_router_record_traces(r); }
+EXPORT const double *mb_wasm_router_record_trace_window_loads(const mb_router *r)
+{
+    return mb_router_record_trace_window_loads(r);
+}
+
+EXPORT int mb_wasm_router_histogram(const mb_router *router, int bins, double low, double high, double *counts)
+{
+    return mb_router_histogram(router, bins, low, high, counts);
+}
+
+EXPORT int mb_wasm_router_scores(const mb_router *router, float *out, double capacity)
+{
+    return mb_router_scores(router, out, (long)capacity);
+}
+
+/* Writes the switch count and the mean waiting time to out[0] and out[1]. */
+EXPORT int mb_wasm_router_switching(const mb_router *router, double *out)
+{
+    if (out == NULL)
+        return MB_ERR_NULL_POINTER;
+    long events = 0;
+    mb_status status = mb_router_switching(router, &events, &out[1]);
+    out[0] = (double)events;
+    return status;
+}
+
+EXPORT int mb_wasm_router_set_bias(mb_router *router, const double *bias, int count)
+{
+    return mb_router_set_bias(router, bias, count);
+}
+
+EXPORT int mb_wasm_router_set_beta(mb_router *router, double beta) { return mb_router_set_beta(router, beta); }
+
+/* Writes the mean-field K and H of a router configuration to out[0..1]. */
+EXPORT void mb_wasm_router_mean_field(int experts, int mode, double beta, double lambda, double sigma,
+                                      const double *bias, int bias_count, double *out)
+{
+    mb_router_config config = {0};
+    config.experts = experts;
+    config.mode = (mb_route_mode)mode;
+    config.beta = beta;
+    config.lambda = lambda;
+    config.sigma = sigma;
+    config.bias = bias_count == experts ? bias : NULL;
+    mb_router_mean_field(&config, &out[0], &out[1]);
+}
+
+EXPORT void mb_wasm_router_free(mb_router *router) { mb_router_free(router); }

@@ -15,6 +15,7 @@
 #include "../mb_fold.h"
 #include "../mb_normal_form.h"
 #include "../mb_trajectory.h"
+#include "commands.h"
 #include "json.h"
 #include "options.h"
 
@@ -517,6 +518,7 @@ static const command_entry commands[] = {
     {"trajectory", run_trajectory, "m(tau) from an initial imbalance m0"},
     {"field", run_field, "the vector field F(m) and the potential V(m)"},
     {"normal-form", run_normal_form, "normal-form coefficients near the cusp"},
+    {"simulate", run_simulate, "an ensemble of the discrete router, as JSON or CSV"},
 };
 
 static void print_usage(FILE *stream)

@@ -46,7 +46,9 @@ void options_print_help(FILE *stream, const char *command, const char *summary,
             options_format_range(range, sizeof range, (mb_param)spec->param);
             fprintf(stream, " Range %s.", range);
         }
-        if (spec->default_value != NULL)
+        if (spec->default_value != NULL && spec->default_value[0] == '\0')
+            fprintf(stream, " Optional.");
+        else if (spec->default_value != NULL)
             fprintf(stream, " Default %s.", spec->default_value);
         else if (spec->type != OPTION_FLAG)
             fprintf(stream, " Required.");
@@ -73,10 +75,9 @@ static int choice_matches(const char *choices, const char *text)
     return 0;
 }
 
-/* Returns 1 when text is a plain decimal number: an optional sign, digits
- * with an optional point, and an optional exponent. strtod alone would also
- * take hexadecimal, "inf" and "nan", which the page rejects too. */
-static int is_decimal(const char *text)
+/* strtod alone would also take hexadecimal, "inf" and "nan", which the page
+ * rejects too. */
+int options_is_decimal(const char *text)
 {
     const char *c = text;
     if (*c == '+' || *c == '-')
@@ -120,6 +121,8 @@ static int convert(const char *command, const option_spec *spec, const char *tex
         }
         return 1;
     }
+    if (spec->type == OPTION_TEXT)
+        return 1;
     if (spec->type == OPTION_CHOICE) {
         if (!choice_matches(spec->choices, text)) {
             fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s'; expected one of %s\n",
@@ -131,7 +134,7 @@ static int convert(const char *command, const option_spec *spec, const char *tex
     char *end = NULL;
     errno = 0;
     double number = strtod(text, &end);
-    if (!is_decimal(text) || end == text || *end != '\0' || !isfinite(number)) {
+    if (!options_is_decimal(text) || end == text || *end != '\0' || !isfinite(number)) {
         fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s' is not a decimal number\n",
                 command, spec->name, text);
         return 0;
@@ -209,6 +212,8 @@ parse_result options_parse(const char *command, const char *summary, const optio
 
     for (int i = 0; i < spec_count; i++) {
         if (values[i].present || specs[i].type == OPTION_FLAG)
+            continue;
+        if (specs[i].default_value != NULL && specs[i].default_value[0] == '\0')
             continue;
         if (specs[i].default_value == NULL) {
             fprintf(stderr, "moe-bif %s: missing required option --%s. See 'moe-bif %s --help'.\n",

@@ -17,17 +17,21 @@ typedef enum {
     OPTION_INTEGER, /* a whole number, range-checked when param >= 0 */
     OPTION_LINK,    /* tanh or erf */
     OPTION_CHOICE,  /* one of the words in choices, separated by '|' */
-    OPTION_FLAG     /* no value */
+    OPTION_FLAG,    /* no value */
+    OPTION_TEXT     /* any text, checked by the command */
 } option_type;
 
 typedef struct {
     const char *name;          /* without the leading dashes */
     option_type type;
     int param;                 /* an mb_param for the range check, or -1 */
-    const char *default_value; /* NULL when the option is required */
+    const char *default_value; /* NULL when required, OPTION_OPTIONAL when it may be left out */
     const char *choices;       /* for OPTION_CHOICE */
     const char *help;          /* what the option sets, in which unit */
 } option_spec;
+
+/* The default of an option that has none and may be left out. */
+#define OPTION_OPTIONAL ""
 
 typedef struct {
     int present;
@@ -49,6 +53,10 @@ parse_result options_parse(const char *command, const char *summary, const optio
 /* Prints the help of a command: its summary and one line per option. */
 void options_print_help(FILE *stream, const char *command, const char *summary,
                         const option_spec *specs, int spec_count);
+
+/* Returns 1 when text is a plain decimal number: an optional sign, digits
+ * with an optional point, and an optional exponent. */
+int options_is_decimal(const char *text);
 
 /* Formats the valid range of a parameter as "[0, 1e+06]" or "(-1, 1)". */
 void options_format_range(char *buffer, size_t size, mb_param param);
