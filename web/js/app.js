@@ -2,6 +2,8 @@
 // and the four views, redrawn once per animation frame while a control moves.
 import { computeSnapshot } from './compute.js';
 import { loadCore } from './core.js';
+import { parseDecimal } from './input.js';
+import { createRouterView } from './router-view.js';
 import { formatNumber } from './views/common.js';
 import { createBifurcationView } from './views/bifurcation.js';
 import { createCuspView } from './views/cusp.js';
@@ -9,9 +11,6 @@ import { createPhaseView } from './views/phase.js';
 import { createTrajectoriesView } from './views/trajectories.js';
 
 const DEFAULT_STATE = Object.freeze({ link: 'tanh', K: 1.6, H: 0.1 });
-
-// Strict decimal syntax: digits with an optional sign, point and exponent.
-const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 const elements = {
   link: document.getElementById('link'),
@@ -33,19 +32,8 @@ let frameRequested = false;
 // Inputs whose current text is invalid, with their messages.
 const inputErrors = new Map();
 
-/** Parses the text of a number field; returns { value } or { error }. */
 function parseNumber(name, text) {
-  const trimmed = text.trim();
-  if (!NUMBER_PATTERN.test(trimmed)) {
-    const shown = trimmed.length > 30 ? `${trimmed.slice(0, 30)}…` : trimmed;
-    return { error: `${name}: "${shown}" is not a number. Enter a decimal number such as 1.5 or 2e-3.` };
-  }
-  const value = Number(trimmed);
-  if (!Number.isFinite(value)) {
-    return { error: `${name}: "${trimmed}" is too large to be a number here. Enter a value in the range shown below the slider.` };
-  }
-  const message = core.checkParameter(name, value);
-  return message ? { error: message } : { value };
+  return parseDecimal(core, name, text);
 }
 
 function showErrors() {
@@ -186,6 +174,7 @@ async function main() {
   ];
   wireControls();
   applyState({ ...state });
+  createRouterView(core, document.getElementById('router'));
   document.body.dataset.ready = 'true';
 }
 

@@ -13,6 +13,11 @@ export const LINKS = Object.freeze(['tanh', 'erf']);
 export const VARY = Object.freeze(['K', 'H']);
 export const STABILITY = Object.freeze(['stable', 'unstable', 'marginal']);
 export const POINT_KINDS = Object.freeze(['regular', 'boundary', 'fold', 'branch']);
+export const ROUTE_MODES = Object.freeze(['sample', 'gumbel-top1', 'noisy-top1']);
+export const QUANTILE_LEVELS = Object.freeze([0.05, 0.25, 0.5, 0.75, 0.95]);
+
+const STATUS_LENGTH_MISMATCH = 9;
+const STATUS_MEMORY_LIMIT = 10;
 
 const STATUS_OUT_OF_RANGE = 3;
 const EQUILIBRIA_MAX = 3;
@@ -233,6 +238,105 @@ class Core {
     });
   }
 
+  /** Returns the mean-field K and H of a router configuration (H is NaN for N > 2). */
+  routerMeanField({ experts = 2, mode = 'sample', beta, lambda = 1, sigma = 1, bias = null }) {
+    const modeId = modeIndex(mode);
+    const values = bias ?? new Array(experts).fill(0);
+    return this.#withBuffers({ bias: ['f64', values.length], out: ['f64', 2] }, (buffers) => {
+      this.#write('f64', buffers.bias, values);
+      this.#wasm.mb_wasm_router_mean_field(experts, modeId, beta, lambda, sigma, buffers.bias, values.length, buffers.out);
+      const [K, H] = this.#read('f64', buffers.out, 2);
+      return { K, H };
+    });
+  }
+
+  /**
+   * Starts a run of the discrete router. config: { experts, mode, beta, eta,
+   * lambda, sigma, bias (experts values), initialScores (optional),
+   * replicas, steps, recordEvery, traced, threshold, seed, vector }.
+   * Returns a RouterRun; call dispose() when done with it.
+   */
+  createRouter(config) {
+    const {
+      experts = 2, mode = 'sample', beta, eta, lambda = 1, sigma = 1, bias = null, initialScores = null,
+      replicas = 1000, steps, recordEvery = Math.max(1, Math.ceil(steps / 1000)), traced = 0,
+      threshold = 0, seed = 1, vector = true,
+    } = config;
+    const modeId = modeIndex(mode);
+    const biasValues = bias ?? new Array(experts).fill(0);
+    if (biasValues.length !== experts) {
+      throw new CoreError(`h must have N = ${experts} values, not ${biasValues.length}.`, { parameter: 'h', value: biasValues });
+    }
+    for (const [name, value] of [['N', experts], ['replicas', replicas], ['steps', steps], ['seed', seed],
+      ['record-every', recordEvery], ['traced', traced]]) {
+      const message = this.checkParameter(name, value);
+      if (message) throw new CoreError(message, { parameter: name, value });
+    }
+    if (recordEvery > steps) {
+      throw new CoreError(`record-every (${recordEvery}) must not exceed steps (${steps}).`, { parameter: 'record-every', value: recordEvery });
+    }
+    if (traced > replicas) {
+      throw new CoreError(`traced (${traced}) must not exceed replicas (${replicas}).`, { parameter: 'traced', value: traced });
+    }
+    const wasm = this.#wasm;
+    const handle = this.#withBuffers({ bias: ['f64', experts], initial: ['f64', experts], status: ['i32', 1], bad: ['i32', 1] },
+      (buffers) => {
+        this.#write('f64', buffers.bias, biasValues);
+        if (initialScores) this.#write('f64', buffers.initial, initialScores);
+        const pointer = wasm.mb_wasm_router_create(experts, modeId, beta, eta, lambda, sigma, buffers.bias, experts,
+          initialScores ? buffers.initial : 0, replicas, steps, recordEvery, traced, threshold, seed, vector ? 1 : 0,
+          buffers.status, buffers.bad);
+        if (pointer === 0) {
+          const status = this.#read('i32', buffers.status, 1)[0];
+          if (status === STATUS_MEMORY_LIMIT) {
+            const needed = wasm.mb_wasm_router_memory_estimate(experts, replicas, steps, recordEvery, traced);
+            const limit = wasm.mb_wasm_router_memory_limit();
+            throw new CoreError(`The run would need ${(needed / 1048576).toFixed(0)} MiB, more than the limit of `
+              + `${(limit / 1048576).toFixed(0)} MiB. Use fewer replicas, experts or traced replicas.`, { status, parameter: 'replicas' });
+          }
+          if (status === STATUS_LENGTH_MISMATCH) {
+            throw new CoreError(`h must have N = ${experts} values.`, { status, parameter: 'h' });
+          }
+          const values = { beta, eta, lambda, sigma, replicas, steps, seed, traced, threshold, N: experts,
+            'record-every': recordEvery, 'eta*lambda': eta * lambda,
+            h: biasValues.find((value) => this.checkParameter('h', value) !== null),
+            'initial score': initialScores?.find((value) => this.checkParameter('initial score', value) !== null) };
+          if (status === STATUS_OUT_OF_RANGE) {
+            const id = this.#read('i32', buffers.bad, 1)[0];
+            const info = this.#params.find((entry) => entry.id === id);
+            if (info?.name === 'record-every') {
+              throw new CoreError(`record-every = ${recordEvery} would record ${Math.floor(steps / recordEvery)} windows; `
+                + `use at least ${Math.ceil(steps / 20000)}.`, { status, parameter: 'record-every', value: recordEvery });
+            }
+            if (info?.name === 'steps' && this.checkParameter('steps', steps) === null) {
+              throw new CoreError(`The run is too long: replicas × steps × N = ${(replicas * steps * experts).toExponential(2)} `
+                + 'exceeds 4e10. Use fewer replicas or steps.', { status, parameter: 'steps', value: steps });
+            }
+          }
+          this.#throwOnStatus(status, 'createRouter', buffers.bad, values);
+        }
+        return pointer;
+      });
+    return new RouterRun(this, wasm, handle, { experts, traced, steps, recordEvery });
+  }
+
+  // Package-private helpers for RouterRun.
+  _read(type, pointer, length) {
+    return this.#read(type, pointer, length);
+  }
+
+  _withBuffers(spec, body) {
+    return this.#withBuffers(spec, body);
+  }
+
+  _write(type, pointer, values) {
+    this.#write(type, pointer, values);
+  }
+
+  _throwOnStatus(status, operation) {
+    this.#throwOnStatus(status, operation, null, {});
+  }
+
   #readParameterTable() {
     const count = this.#wasm.mb_wasm_param_count();
     const table = [];
@@ -258,7 +362,7 @@ class Core {
     const pointers = {};
     try {
       for (const [name, [type, length]] of Object.entries(spec)) {
-        const bytes = Math.max(1, length) * (type === 'f64' ? 8 : 4);
+        const bytes = Math.max(1, length) * (type === 'f64' ? 8 : 4); // f64, or i32/f32
         const pointer = this.#wasm.mb_wasm_alloc(bytes);
         if (pointer === 0) throw new CoreError(`Out of memory: could not allocate ${bytes} bytes.`);
         pointers[name] = pointer;
@@ -273,6 +377,12 @@ class Core {
     const buffer = this.#wasm.memory.buffer;
     const view = type === 'f64' ? new Float64Array(buffer, pointer, length) : new Int32Array(buffer, pointer, length);
     return type === 'f64' ? Float64Array.from(view) : Int32Array.from(view);
+  }
+
+  #write(type, pointer, values) {
+    const buffer = this.#wasm.memory.buffer;
+    const view = type === 'f64' ? new Float64Array(buffer, pointer, values.length) : new Int32Array(buffer, pointer, values.length);
+    view.set(values);
   }
 
   #readString(pointer) {
@@ -300,6 +410,114 @@ class Core {
     }
     const text = this.#readString(this.#wasm.mb_wasm_status_string(status));
     throw new CoreError(`${operation} failed: ${text}.`, { status });
+  }
+}
+
+/** A run of the discrete router inside the WebAssembly module. */
+class RouterRun {
+  #core;
+  #wasm;
+  #handle;
+
+  constructor(core, wasm, handle, shape) {
+    this.#core = core;
+    this.#wasm = wasm;
+    this.#handle = handle;
+    this.experts = shape.experts;
+    this.traced = shape.traced;
+    this.steps = shape.steps;
+    this.recordEvery = shape.recordEvery;
+  }
+
+  #live() {
+    if (this.#handle === 0) throw new CoreError('This router run has been disposed.');
+    return this.#handle;
+  }
+
+  /** Advances every replica by up to `steps` steps; returns the steps done so far. */
+  advance(steps) {
+    const status = this.#wasm.mb_wasm_router_advance(this.#live(), steps);
+    if (status !== 0) this.#core._throwOnStatus(status, 'advance');
+    return this.stepsDone;
+  }
+
+  get stepsDone() {
+    return this.#wasm.mb_wasm_router_steps_done(this.#live());
+  }
+
+  get recordCount() {
+    return this.#wasm.mb_wasm_router_record_count(this.#live());
+  }
+
+  /**
+   * Copies records [from, recordCount) out of the module: tau, meanLoads and
+   * meanWindowLoads (N per record), quantiles (5 per record), meanAbsM, and
+   * traces and traceWindowLoads (traced * N per record).
+   */
+  records(from = 0) {
+    const handle = this.#live();
+    const count = this.recordCount - from;
+    const n = this.experts;
+    const k = this.traced;
+    const read = (pointer, width) => this.#core._read('f64', pointer + from * width * 8, count * width);
+    return {
+      from,
+      count,
+      tau: read(this.#wasm.mb_wasm_router_record_tau(handle), 1),
+      meanLoads: read(this.#wasm.mb_wasm_router_record_mean_loads(handle), n),
+      meanWindowLoads: read(this.#wasm.mb_wasm_router_record_mean_window_loads(handle), n),
+      quantiles: read(this.#wasm.mb_wasm_router_record_quantiles(handle), QUANTILE_LEVELS.length),
+      meanAbsM: read(this.#wasm.mb_wasm_router_record_mean_abs_m(handle), 1),
+      traces: read(this.#wasm.mb_wasm_router_record_traces(handle), k * n),
+      traceWindowLoads: read(this.#wasm.mb_wasm_router_record_trace_window_loads(handle), k * n),
+    };
+  }
+
+  /** Counts replicas by m (N = 2) or max_i x_i (N > 2) in `bins` bins on [low, high]. */
+  histogram(bins, low, high) {
+    return this.#core._withBuffers({ counts: ['f64', bins] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_router_histogram(this.#live(), bins, low, high, buffers.counts);
+      if (status !== 0) this.#core._throwOnStatus(status, 'histogram');
+      return this.#core._read('f64', buffers.counts, bins);
+    });
+  }
+
+  /** Returns { events, meanWaitingTime } of switches between the collapsed states (N = 2). */
+  switching() {
+    return this.#core._withBuffers({ out: ['f64', 2] }, (buffers) => {
+      this.#wasm.mb_wasm_router_switching(this.#live(), buffers.out);
+      const [events, meanWaitingTime] = this.#core._read('f64', buffers.out, 2);
+      return { events, meanWaitingTime };
+    });
+  }
+
+  /** Copies the scores, replica-major: out[r*N + i]. */
+  scores(replicas) {
+    const length = replicas * this.experts;
+    return this.#core._withBuffers({ out: ['f32', length] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_router_scores(this.#live(), buffers.out, length);
+      if (status !== 0) this.#core._throwOnStatus(status, 'scores');
+      return new Float32Array(this.#wasm.memory.buffer, buffers.out, length).slice();
+    });
+  }
+
+  setBias(bias) {
+    this.#core._withBuffers({ bias: ['f64', bias.length] }, (buffers) => {
+      this.#core._write('f64', buffers.bias, bias);
+      const status = this.#wasm.mb_wasm_router_set_bias(this.#live(), buffers.bias, bias.length);
+      if (status !== 0) this.#core._throwOnStatus(status, 'setBias');
+    });
+  }
+
+  setBeta(beta) {
+    const status = this.#wasm.mb_wasm_router_set_beta(this.#live(), beta);
+    if (status !== 0) this.#core._throwOnStatus(status, 'setBeta');
+  }
+
+  /** Frees the run's memory in the module. Safe to call twice. */
+  dispose() {
+    if (this.#handle !== 0) this.#wasm.mb_wasm_router_free(this.#handle);
+    this.#handle = 0;
   }
 }
 
@@ -344,6 +562,14 @@ export function splitSegments(points) {
     start = next;
   }
   return segments;
+}
+
+function modeIndex(mode) {
+  const index = ROUTE_MODES.indexOf(mode);
+  if (index < 0) {
+    throw new CoreError(`mode must be one of ${ROUTE_MODES.join(', ')}, not ${describe(mode)}.`, { parameter: 'mode', value: mode });
+  }
+  return index;
 }
 
 function linkIndex(link) {
