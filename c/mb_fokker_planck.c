@@ -24,8 +24,8 @@
 /* A panel sum stops once the rest of a monotone piece is below this fraction. */
 #define PANEL_TAIL 1e-17
 /* The outer integrand uses the exact derivative of log J only while
- * |terms| * h stays below this, so that cancellation costs at most ~1e-6 in
- * the cubic; otherwise it falls back to the chord slope. */
+ * |terms| * h stays below this, so that cancellation costs at most about
+ * 2e-6 in the cubic. Beyond it the chord slope is used. */
 #define SLOPE_CANCELLATION_LIMIT 1e10
 
 static const double gauss5_nodes[3] = {0.0, 0.5384693101056831, 0.9061798459386640};
@@ -66,7 +66,7 @@ typedef struct {
     const fp_context *context;
     double x;
     double end;
-    const double *breaks; /* sorted, strictly inside (start, end); nodes land on each */
+    const double *breaks; /* sorted and strictly inside (start, end), each one a node */
     int break_count;
     int next_break;
     const double *foci; /* nodes are refined geometrically toward each */
@@ -142,7 +142,7 @@ static double potential_increment(const fp_context *context, double a, double b)
     return 2.0 * half * sum;
 }
 
-/* Returns log(exp(a) + exp(b)); either may be -INFINITY. */
+/* Returns log(exp(a) + exp(b)). Either argument may be -INFINITY. */
 static double log_add(double a, double b)
 {
     if (a == -INFINITY)
@@ -177,7 +177,8 @@ static double cubic_slope(const fp_cubic *q, double s)
     return q->c1 + s * (2.0 * q->c2 + 3.0 * q->c3 * s);
 }
 
-/* Writes the roots of q' strictly inside (0, 1), sorted; returns how many. */
+/* Writes the roots of q' strictly inside (0, 1) in increasing order and
+ * returns how many there are. */
 static int cubic_critical_points(const fp_cubic *q, double roots[2])
 {
     /* q' = 3*c3*s^2 + 2*c2*s + c1, scaled to avoid overflow in the
@@ -228,14 +229,14 @@ static double integrate_monotone_piece(const fp_cubic *q, double u, double v, do
     double length = v - u;
     double value_u = cubic_value(q, u);
     double value_v = cubic_value(q, v);
-    int from_u = value_u >= value_v;
-    double e = from_u ? u : v;
-    double direction = from_u ? 1.0 : -1.0;
+    int start_at_u = value_u >= value_v;
+    double anchor = start_at_u ? u : v;
+    double direction = start_at_u ? 1.0 : -1.0;
 
-    /* Taylor coefficients of q at e, exact for a cubic. */
-    double q0 = (from_u ? value_u : value_v) - top;
-    double d1 = cubic_slope(q, e);
-    double d2 = q->c2 + 3.0 * q->c3 * e;
+    /* Taylor coefficients of q at the anchor, exact for a cubic. */
+    double q0 = (start_at_u ? value_u : value_v) - top;
+    double d1 = cubic_slope(q, anchor);
+    double d2 = q->c2 + 3.0 * q->c3 * anchor;
     double d3 = q->c3;
 
     double rate = fabs(d1) + sqrt(fabs(2.0 * d2));
@@ -265,10 +266,15 @@ static double integrate_monotone_piece(const fp_cubic *q, double u, double v, do
 }
 
 /* Returns log of integral_0^h exp(f(t)) dt, where f is the cubic Hermite
- * interpolant with f(0) = 0, f(h) = rise, f'(0) = slope0 and f'(h) = slope1. */
-static double log_integral_exp_cubic(double h, double rise, double slope0, double slope1)
+ * interpolant with f(0) = f0, f(h) = f1, f'(0) = slope0 and f'(h) = slope1.
+ * rise = f1 - f0 is passed separately because the caller can often compute
+ * it more accurately than the difference of two large values. The result
+ * is anchored at the end value nearest to the maximum of f, so f0 and f1 of
+ * size 1e45 still give a result accurate to rounding of the result. */
+static double log_integral_exp_cubic(double h, double f0, double f1, double rise, double slope0,
+                                     double slope1)
 {
-    /* In s = t/h the interpolant is q(s) = s*(c1 + s*(c2 + c3*s)). */
+    /* In s = t/h the interpolant is f0 + q(s), q(s) = s*(c1 + s*(c2 + c3*s)). */
     fp_cubic q;
     q.c1 = slope0 * h;
     q.end_slope = slope1 * h;
@@ -286,16 +292,25 @@ static double log_integral_exp_cubic(double h, double rise, double slope0, doubl
     points[point_count++] = 1.0;
 
     double top = -INFINITY;
-    for (int i = 0; i < point_count; i++)
-        top = fmax(top, cubic_value(&q, points[i]));
+    double top_point = 0.0;
+    for (int i = 0; i < point_count; i++) {
+        double value = cubic_value(&q, points[i]);
+        if (value > top) {
+            top = value;
+            top_point = points[i];
+        }
+    }
 
     double sum = 0.0;
     for (int i = 0; i + 1 < point_count; i++)
         sum += integrate_monotone_piece(&q, points[i], points[i + 1], top);
-    return log(h) + top + log(sum);
+
+    /* f0 + top, taken from the end nearest the maximum. */
+    double anchor = top_point <= 0.5 ? f0 + top : f1 + (top - rise);
+    return log(h) + anchor + log(sum);
 }
 
-/* Edge k of count cells on [-1, 1]; edge count is exactly 1. */
+/* Returns edge k of count equal cells on [-1, 1]. Edge count is exactly 1. */
 static double cell_edge(int k, int count)
 {
     if (k >= count)
@@ -303,16 +318,16 @@ static double cell_edge(int k, int count)
     return -1.0 + 2.0 * k / count;
 }
 
-/* Sorts values[0 .. count-1] and drops duplicates and values outside the
- * open interval (low, high); returns the new count. */
+/* Sorts values[0 .. count-1], drops duplicates and values outside the open
+ * interval (low, high), and returns the new count. */
 static int sort_inside(double *values, int count, double low, double high)
 {
-    int kept = 0;
+    int inside_count = 0;
     for (int i = 0; i < count; i++) {
         if (values[i] > low && values[i] < high)
-            values[kept++] = values[i];
+            values[inside_count++] = values[i];
     }
-    for (int i = 1; i < kept; i++) {
+    for (int i = 1; i < inside_count; i++) {
         double value = values[i];
         int j = i - 1;
         while (j >= 0 && values[j] > value) {
@@ -322,7 +337,7 @@ static int sort_inside(double *values, int count, double low, double high)
         values[j + 1] = value;
     }
     int unique = 0;
-    for (int i = 0; i < kept; i++) {
+    for (int i = 0; i < inside_count; i++) {
         if (unique == 0 || values[i] != values[unique - 1])
             values[unique++] = values[i];
     }
@@ -441,6 +456,19 @@ static mb_status check_model(const mb_model *model)
     return MB_OK;
 }
 
+/* Replaces values[i] and values[count - 1 - i] by their mean. */
+static void symmetrise(double *values, int count)
+{
+    for (int i = 0; i < count / 2; i++) {
+        int j = count - 1 - i;
+        double mean = values[i] == -INFINITY || values[j] == -INFINITY
+                          ? fmax(values[i], values[j])
+                          : 0.5 * (values[i] + values[j]);
+        values[i] = mean;
+        values[j] = mean;
+    }
+}
+
 mb_status mb_fokker_planck_density(const mb_model *model, double epsilon, int count,
                                    double *m_out, double *density_out)
 {
@@ -486,15 +514,25 @@ mb_status mb_fokker_planck_density(const mb_model *model, double epsilon, int co
     double potential = 0.0; /* U(x0) */
     while (walker_next(&walker, &interval)) {
         double log_density0 = potential / epsilon - interval.s0.log_diffusion;
+        double log_density1 = (potential + interval.potential_step) / epsilon
+                              - interval.s1.log_diffusion;
         double rise = interval.potential_step / epsilon
                       - (interval.s1.log_diffusion - interval.s0.log_diffusion);
-        double log_mass = log_density0
-                          + log_integral_exp_cubic(interval.x1 - interval.x0, rise,
-                                                   log_density_slope(&interval.s0, epsilon),
-                                                   log_density_slope(&interval.s1, epsilon));
+        double log_mass = log_integral_exp_cubic(interval.x1 - interval.x0, log_density0,
+                                                 log_density1, rise,
+                                                 log_density_slope(&interval.s0, epsilon),
+                                                 log_density_slope(&interval.s1, epsilon));
         density_out[interval.cell] = log_add(density_out[interval.cell], log_mass);
         potential += interval.potential_step;
     }
+
+    /* At H = 0 the model is symmetric under m -> -m. Rounding makes the two
+     * halves differ by about 1e-12 of |U|/epsilon, which decides where the
+     * mass goes once D is clamped near both wells and |U|/epsilon ~ 1e290, so
+     * the symmetry is restored exactly. NOTE: for 0 < |H| < ~1e-12*kappa in
+     * that clamped regime, the side that takes the mass can still be wrong. */
+    if (model->H == 0.0)
+        symmetrise(density_out, count);
 
     double top = -INFINITY;
     for (int i = 0; i < count; i++)
@@ -552,7 +590,7 @@ static mb_status log_passage_left_to_right(const mb_model *model, double epsilon
     fp_walker walker;
     walker_init(&walker, &context, -1.0, to, breaks, break_count, foci, focus_count, 0);
     fp_interval interval;
-    double log_inner = -INFINITY; /* log J(x0); J(-1) = 0 */
+    double log_inner = -INFINITY; /* log J(x0), starting from J(-1) = 0 */
     double log_outer = -INFINITY; /* log of integral_{from}^{x0} J */
     while (walker_next(&walker, &interval)) {
         double h = interval.x1 - interval.x0;
@@ -562,25 +600,26 @@ static mb_status log_passage_left_to_right(const mb_model *model, double epsilon
          * f = (U(x) - U(x1))/epsilon - log D(x). */
         double f0 = -step - interval.s0.log_diffusion;
         double f1 = -interval.s1.log_diffusion;
-        double log_new = log_integral_exp_cubic(h, f1 - f0,
+        double rise = step - (interval.s1.log_diffusion - interval.s0.log_diffusion);
+        double log_new = log_integral_exp_cubic(h, f0, f1, rise,
                                                 log_density_slope(&interval.s0, epsilon),
                                                 log_density_slope(&interval.s1, epsilon));
-        double log_inner_next = log_add(log_inner - step, f0 + log_new);
+        double log_inner_next = log_add(log_inner - step, log_new);
 
         /* from is a breakpoint, so no interval straddles it. */
         if (interval.x0 >= from) {
-            double rise = log_inner_next - log_inner;
+            double outer_rise = log_inner_next - log_inner;
             double scale0;
             double scale1;
             double slope0 = log_inner_slope(&interval.s0, log_inner, epsilon, &scale0);
             double slope1 = log_inner_slope(&interval.s1, log_inner_next, epsilon, &scale1);
             if (!isfinite(slope0) || !isfinite(slope1)
                 || fmax(scale0, scale1) * h > SLOPE_CANCELLATION_LIMIT) {
-                slope0 = rise / h;
+                slope0 = outer_rise / h;
                 slope1 = slope0;
             }
-            log_outer = log_add(log_outer,
-                                log_inner + log_integral_exp_cubic(h, rise, slope0, slope1));
+            log_outer = log_add(log_outer, log_integral_exp_cubic(h, log_inner, log_inner_next,
+                                                                  outer_rise, slope0, slope1));
         }
         log_inner = log_inner_next;
     }

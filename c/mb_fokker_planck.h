@@ -40,7 +40,9 @@
  *   dPhi = Phi(s) - Phi(a) = -integral_{a}^{s} 2A(x)/D(x) dx > 0.
  *
  * For constant D this is the usual 2*pi/sqrt(V''(a)*|V''(s)|) * exp(dV/theta)
- * with theta = epsilon*D/2. Its relative error is O(epsilon/dPhi).
+ * with theta = epsilon*D/2. Its relative error is O(epsilon/dPhi): against
+ * the exact passage time to halfway between s and the upper well, T/T_K is
+ * 0.88 at dPhi/epsilon = 20 and 0.96 at 40 for tanh, K = 2, H = 0.1.
  *
  * Numerical method. All integrals run over one set of nodes: spacing 2^-12,
  * refined geometrically (each step 1/10 of the distance) toward every
@@ -67,7 +69,7 @@
  * Errors. epsilon must be finite with 0 < epsilon < 1 and from and to must
  * lie in the open interval (-1, 1); otherwise the functions return
  * MB_ERR_OUT_OF_RANGE. On every error the outputs are left unwritten, except
- * where a function below says otherwise.
+ * where a function below documents otherwise.
  */
 #ifndef MB_FOKKER_PLANCK_H
 #define MB_FOKKER_PLANCK_H
@@ -102,14 +104,15 @@ mb_status mb_fokker_planck_log_passage_time(const mb_model *model, double epsilo
                                             double to, double *log_time_out);
 
 /* Writes the Kramers estimate T_K above, in units of tau, for a bistable
- * model. Errors: MB_ERR_OUT_OF_RANGE when the model does not have exactly
- * three equilibria (stable, unstable, stable), for example at a fold, and
- * when T_K exceeds the largest double; in that last case *time_out is set to
- * +INFINITY and mb_fokker_planck_log_kramers gives its logarithm. */
+ * model. It returns MB_ERR_OUT_OF_RANGE when the model does not have exactly
+ * three equilibria (stable, unstable, stable), for example at a fold. It
+ * also returns MB_ERR_OUT_OF_RANGE when T_K exceeds the largest double. Then
+ * *time_out is set to +INFINITY, and mb_fokker_planck_log_kramers gives the
+ * logarithm. */
 mb_status mb_fokker_planck_kramers(const mb_model *model, double epsilon, double *time_out);
 
-/* Writes log T_K; the same errors as mb_fokker_planck_kramers except that
- * the logarithm never overflows. */
+/* Writes log T_K, with the errors of mb_fokker_planck_kramers except the
+ * overflow: dPhi/epsilon <= 8e290 by the clamp on D, so log T_K is finite. */
 mb_status mb_fokker_planck_log_kramers(const mb_model *model, double epsilon,
                                        double *log_time_out);
 

@@ -15,6 +15,7 @@
 #include "mb_branches.h"
 #include "mb_equilibria.h"
 #include "mb_field.h"
+#include "mb_fokker_planck.h"
 #include "mb_fold.h"
 #include "mb_normal_form.h"
 #include "mb_params.h"
@@ -343,3 +344,37 @@ EXPORT void mb_wasm_router_mean_field(int experts, int mode, double beta, double
 }
 
 EXPORT void mb_wasm_router_free(mb_router *router) { mb_router_free(router); }
+
+/* Writes the stationary Fokker-Planck density on count cells of [-1, 1]:
+ * cell midpoints to m_out and cell-averaged densities to density_out. */
+EXPORT int mb_wasm_fokker_planck_density(int link, double K, double H, double epsilon, int count,
+                                         double *m_out, double *density_out, int *bad_param)
+{
+    mb_model model;
+    mb_status status = init_model(&model, link, K, H, bad_param);
+    if (status != MB_OK)
+        return status;
+    return mb_fokker_planck_density(&model, epsilon, count, m_out, density_out);
+}
+
+/* Writes log T of the mean first-passage time from `from` to `to`. */
+EXPORT int mb_wasm_fokker_planck_log_passage_time(int link, double K, double H, double epsilon, double from,
+                                                  double to, double *out, int *bad_param)
+{
+    mb_model model;
+    mb_status status = init_model(&model, link, K, H, bad_param);
+    if (status != MB_OK)
+        return status;
+    return mb_fokker_planck_log_passage_time(&model, epsilon, from, to, out);
+}
+
+/* Writes log T_K, the logarithm of the Kramers estimate. */
+EXPORT int mb_wasm_fokker_planck_log_kramers(int link, double K, double H, double epsilon, double *out,
+                                             int *bad_param)
+{
+    mb_model model;
+    mb_status status = init_model(&model, link, K, H, bad_param);
+    if (status != MB_OK)
+        return status;
+    return mb_fokker_planck_log_kramers(&model, epsilon, out);
+}

@@ -177,3 +177,93 @@ test('dragging the cusp point moves K and H', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+async function setRouterField(page, name, value) {
+  await page.fill(`#router-form [name="${name}"]`, value);
+}
+
+test('router run streams progress and fills its charts', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await setRouterField(page, 'replicas', '1000');
+  await setRouterField(page, 'steps', '4000');
+  await page.click('#router-run');
+  await page.waitForFunction(() => document.getElementById('router').dataset.result === 'done', null, { timeout: 30000 });
+  assert.match(await page.textContent('#router-status-text'), /^Done in/);
+  assert.equal(await page.getAttribute('#router-progress', 'value'), '1');
+
+  const traces = await page.evaluate(() => globalThis.Chart.getChart(document.getElementById('router-traces-chart'))
+    .data.datasets.map((dataset) => ({ label: dataset.label, points: dataset.data.length })));
+  const median = traces.find((dataset) => dataset.label === 'median');
+  assert.ok(median, 'median dataset');
+  assert.equal(median.points, 500, 'one point per recorded window');
+  assert.ok(traces.some((dataset) => dataset.label === 'mean field' && dataset.points === 200));
+  const histogram = await page.evaluate(() => {
+    const chart = globalThis.Chart.getChart(document.getElementById('router-histogram-chart'));
+    const data = chart.data.datasets[0].data;
+    const width = data[1].x - data[0].x;
+    return { bins: data.length, mass: data.reduce((sum, point) => sum + point.y * width, 0) };
+  });
+  assert.equal(histogram.bins, 40);
+  assert.ok(Math.abs(histogram.mass - 1) < 1e-9, `histogram integrates to ${histogram.mass}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('long router run cancels and page stays responsive', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await setRouterField(page, 'replicas', '1000');
+  await setRouterField(page, 'steps', '10000000');
+  await page.click('#router-run');
+  await page.waitForFunction(() => Number(document.getElementById('router').dataset.stepsDone ?? 0) > 0, null, { timeout: 30000 });
+  // The mean-field views still respond while the worker runs.
+  await typeValue(page, 'K', '2.5');
+  await waitForRendered(page, 'K', 2.5);
+  await page.click('#router-cancel');
+  await page.waitForFunction(() => document.getElementById('router').dataset.result === 'cancelled', null, { timeout: 30000 });
+  const stepsDone = Number(await page.evaluate(() => document.getElementById('router').dataset.stepsDone));
+  assert.ok(stepsDone > 0 && stepsDone < 10000000, `cancelled at step ${stepsDone}`);
+  assert.match(await page.textContent('#router-status-text'), /^Cancelled at step/);
+  assert.equal(await page.isDisabled('#router-run'), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('hysteresis sweep draws both directions', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await setRouterField(page, 'replicas', '500');
+  await page.click('#router-sweep');
+  await page.waitForFunction(() => document.getElementById('router').dataset.result === 'done', null, { timeout: 60000 });
+  const labels = await page.evaluate(() => globalThis.Chart.getChart(document.getElementById('router-hysteresis-chart'))
+    .data.datasets.map((dataset) => `${dataset.label}:${dataset.data.length}`));
+  assert.ok(labels.includes('H increasing:31'), labels.join(' '));
+  assert.ok(labels.includes('H decreasing:31'), labels.join(' '));
+  assert.ok(labels.some((label) => label.startsWith('fold:2')));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('invalid router input shows an error and runs nothing', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await setRouterField(page, 'eta', '0.5');
+  await setRouterField(page, 'lambda', '4');
+  await setRouterField(page, 'h', '0, 1, 2');
+  await page.click('#router-run');
+  const error = page.locator('#router-error');
+  await error.waitFor({ state: 'visible' });
+  const text = await error.textContent();
+  assert.match(text, /h must have N = 2 values/);
+  assert.match(text, /eta\*lambda = 2 is out of range/);
+  assert.equal(await page.evaluate(() => document.getElementById('router').dataset.running), 'false');
+
+  // A run over the work limit is rejected by the worker before it starts.
+  await setRouterField(page, 'eta', '0.02');
+  await setRouterField(page, 'lambda', '1');
+  await setRouterField(page, 'h', '0, 0');
+  await setRouterField(page, 'replicas', '100000');
+  await setRouterField(page, 'steps', '10000000');
+  await page.click('#router-run');
+  await page.waitForFunction(() => document.getElementById('router').dataset.result === 'error');
+  assert.match(await error.textContent(), /The run is too long: replicas × steps × N = 2\.00e\+12 exceeds 4e10/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

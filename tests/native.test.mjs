@@ -17,9 +17,9 @@ function runTool(args, program = nativeTool) {
   return { ...result, json: result.status === 0 ? JSON.parse(result.stdout) : null };
 }
 
-for (const [name, program] of [['native', nativeTests], ['sanitized', sanitizedTests]]) {
+for (const [name, program, args] of [['native', nativeTests, []], ['sanitized', sanitizedTests, ['--skip-slow']]]) {
   test(`C core tests pass (${name} build)`, () => {
-    const result = run(program);
+    const result = run(program, args);
     assert.equal(result.status, 0, `${program} failed:\n${result.stdout}\n${result.stderr}`);
     assert.match(result.stdout, /# \d+ checks, 0 of \d+ tests failed/);
     assert.doesNotMatch(result.stdout, /^not ok/m);

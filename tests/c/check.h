@@ -46,7 +46,18 @@ void test_router_vector_matches_scalar(void);
 void test_router_chunks_do_not_matter(void);
 void test_router_sample_matches_gumbel(void);
 void test_router_approaches_mean_field(void);
+void test_router_stationary_histogram(void);
 void test_router_records_and_histogram(void);
 void test_router_rejects_bad_parameters(void);
+void test_fokker_planck_density_normalised(void);
+void test_fokker_planck_density_closed_form(void);
+void test_fokker_planck_density_resolution(void);
+void test_fokker_planck_density_peaks(void);
+void test_fokker_planck_density_linear_noise(void);
+void test_fokker_planck_passage_closed_form(void);
+void test_fokker_planck_passage_monotone(void);
+void test_fokker_planck_kramers_agreement(void);
+void test_fokker_planck_overflow(void);
+void test_fokker_planck_rejects_bad_input(void);
 
 #endif

@@ -1,7 +1,9 @@
 /* Runs every native test and prints one TAP line per test. Exits 1 when any
- * check failed, so the build fails. */
+ * check failed. --skip-slow leaves out the statistical runs, which take
+ * minutes under the sanitizers and test no memory handling of their own. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 
@@ -41,50 +43,67 @@ void check_int(long actual, long expected, const char *expression, const char *f
 typedef struct {
     const char *name;
     void (*run)(void);
+    int slow; /* statistical runs that --skip-slow leaves out, for the sanitizer build */
 } test_case;
 
 static const test_case tests[] = {
-    {"status and parameter table", test_status_and_params},
-    {"link derivatives", test_link_derivatives},
-    {"link inverse", test_link_inverse},
-    {"link extreme arguments", test_link_extreme_arguments},
-    {"field and potential", test_field_potential},
-    {"model rejects bad parameters", test_model_rejects_bad_parameters},
-    {"equilibria counts inside and outside the cusp", test_equilibria_counts},
-    {"equilibria near a fold", test_equilibria_near_fold},
-    {"equilibria pitchfork amplitude", test_equilibria_pitchfork_amplitude},
-    {"equilibria extreme parameters", test_equilibria_extreme_parameters},
-    {"fold closed forms", test_fold_closed_forms},
-    {"fold near the cusp", test_fold_near_cusp},
-    {"fold parametrisation", test_fold_parametrisation},
-    {"normal form", test_normal_form},
-    {"ode exponential decay", test_ode_exponential},
-    {"ode hostile systems", test_ode_hostile_systems},
-    {"trajectory closed form at K = 0", test_trajectory_closed_form},
-    {"trajectory quadrature reference", test_trajectory_quadrature_reference},
-    {"trajectory sample grid", test_trajectory_sample_grid},
-    {"trajectory rejects bad parameters", test_trajectory_rejects_bad_parameters},
-    {"branches lie on equilibria", test_branches_lie_on_equilibria},
-    {"branches folds", test_branches_folds},
-    {"branches pitchfork", test_branches_pitchfork},
-    {"branches imperfect pitchfork", test_branches_imperfect_pitchfork},
-    {"branches reject bad parameters", test_branches_rejects_bad_parameters},
-    {"router fast math", test_router_fast_math},
-    {"router random uniformity", test_router_random_uniformity},
-    {"router vector matches scalar", test_router_vector_matches_scalar},
-    {"router chunks do not matter", test_router_chunks_do_not_matter},
-    {"router sample matches gumbel-top1", test_router_sample_matches_gumbel},
-    {"router approaches the mean field", test_router_approaches_mean_field},
-    {"router records and histogram", test_router_records_and_histogram},
-    {"router rejects bad parameters", test_router_rejects_bad_parameters},
+    {"status and parameter table", test_status_and_params, 0},
+    {"link derivatives", test_link_derivatives, 0},
+    {"link inverse", test_link_inverse, 0},
+    {"link extreme arguments", test_link_extreme_arguments, 0},
+    {"field and potential", test_field_potential, 0},
+    {"model rejects bad parameters", test_model_rejects_bad_parameters, 0},
+    {"equilibria counts inside and outside the cusp", test_equilibria_counts, 0},
+    {"equilibria near a fold", test_equilibria_near_fold, 0},
+    {"equilibria pitchfork amplitude", test_equilibria_pitchfork_amplitude, 0},
+    {"equilibria extreme parameters", test_equilibria_extreme_parameters, 0},
+    {"fold closed forms", test_fold_closed_forms, 0},
+    {"fold near the cusp", test_fold_near_cusp, 0},
+    {"fold parametrisation", test_fold_parametrisation, 0},
+    {"normal form", test_normal_form, 0},
+    {"ode exponential decay", test_ode_exponential, 0},
+    {"ode hostile systems", test_ode_hostile_systems, 0},
+    {"trajectory closed form at K = 0", test_trajectory_closed_form, 0},
+    {"trajectory quadrature reference", test_trajectory_quadrature_reference, 0},
+    {"trajectory sample grid", test_trajectory_sample_grid, 0},
+    {"trajectory rejects bad parameters", test_trajectory_rejects_bad_parameters, 0},
+    {"branches lie on equilibria", test_branches_lie_on_equilibria, 0},
+    {"branches folds", test_branches_folds, 0},
+    {"branches pitchfork", test_branches_pitchfork, 0},
+    {"branches imperfect pitchfork", test_branches_imperfect_pitchfork, 0},
+    {"branches reject bad parameters", test_branches_rejects_bad_parameters, 0},
+    {"router fast math", test_router_fast_math, 0},
+    {"router random uniformity", test_router_random_uniformity, 0},
+    {"router vector matches scalar", test_router_vector_matches_scalar, 0},
+    {"router chunks do not matter", test_router_chunks_do_not_matter, 0},
+    {"router sample matches gumbel-top1", test_router_sample_matches_gumbel, 1},
+    {"router approaches the mean field", test_router_approaches_mean_field, 1},
+    {"router stationary histogram", test_router_stationary_histogram, 1},
+    {"router records and histogram", test_router_records_and_histogram, 0},
+    {"router rejects bad parameters", test_router_rejects_bad_parameters, 0},
+    {"fokker-planck density normalised", test_fokker_planck_density_normalised, 0},
+    {"fokker-planck density closed form", test_fokker_planck_density_closed_form, 0},
+    {"fokker-planck density resolution", test_fokker_planck_density_resolution, 0},
+    {"fokker-planck density peaks", test_fokker_planck_density_peaks, 0},
+    {"fokker-planck density linear noise", test_fokker_planck_density_linear_noise, 0},
+    {"fokker-planck passage closed form", test_fokker_planck_passage_closed_form, 0},
+    {"fokker-planck passage monotone", test_fokker_planck_passage_monotone, 0},
+    {"fokker-planck kramers agreement", test_fokker_planck_kramers_agreement, 0},
+    {"fokker-planck overflow", test_fokker_planck_overflow, 0},
+    {"fokker-planck rejects bad input", test_fokker_planck_rejects_bad_input, 0},
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    int skip_slow = argc > 1 && strcmp(argv[1], "--skip-slow") == 0;
     int count = (int)(sizeof tests / sizeof tests[0]);
     int failed_tests = 0;
     printf("TAP version 13\n1..%d\n", count);
     for (int i = 0; i < count; i++) {
+        if (skip_slow && tests[i].slow) {
+            printf("ok %d - %s # SKIP slow statistical test, run by the plain build\n", i + 1, tests[i].name);
+            continue;
+        }
         failures_in_test = 0;
         tests[i].run();
         if (failures_in_test > 0)

@@ -6,6 +6,7 @@
 
 #include "../../c/mb_fastmath.h"
 #include "../../c/mb_field.h"
+#include "../../c/mb_fokker_planck.h"
 #include "../../c/mb_random.h"
 #include "../../c/mb_router.h"
 #include "../../c/mb_trajectory.h"
@@ -266,6 +267,53 @@ void test_router_approaches_mean_field(void)
         CHECK(fine < coarse / 3.0);
         CHECK(fine > coarse / 6.5);
     }
+}
+
+/* Total variation distance between the router's histogram of m after a long
+ * run and the Fokker-Planck cell probabilities on the same 40 bins, with the
+ * theory's epsilon scaled by theory_scale (1 for the real comparison). */
+static double stationary_distance(double beta, double h1, double eta, long steps, double theory_scale)
+{
+    const int replicas = 10000;
+    const int bins = 40;
+    mb_router_config config = base_config(2, MB_ROUTE_SAMPLE, replicas, steps);
+    double bias[2] = {h1, 0.0};
+    config.bias = bias;
+    config.bias_count = 2;
+    config.beta = beta;
+    config.eta = eta;
+    config.seed = 2024;
+    mb_router *router = create(&config);
+    CHECK_INT(mb_router_advance(router, steps), MB_OK);
+    double counts[40];
+    CHECK_INT(mb_router_histogram(router, bins, -1.0, 1.0, counts), MB_OK);
+    mb_router_free(router);
+
+    double K, H;
+    mb_router_mean_field(&config, &K, &H);
+    mb_model model;
+    mb_model_init(&model, MB_LINK_TANH, K, H, NULL);
+    double m[40], density[40];
+    CHECK_INT(mb_fokker_planck_density(&model, theory_scale * eta * config.lambda, bins, m, density), MB_OK);
+    double distance = 0.0;
+    for (int b = 0; b < bins; b++)
+        distance += 0.5 * fabs(counts[b] / replicas - density[b] * 2.0 / bins);
+    return distance;
+}
+
+void test_router_stationary_histogram(void)
+{
+    /* Sampling noise alone gives a distance of about 0.02 with 10000
+     * replicas and 40 bins; the diffusion approximation adds O(eps). The
+     * bound 0.05 holds at eps = 0.01 and fails for a density with the wrong
+     * variance (twice eps, checked below). */
+    double balanced = stationary_distance(1.0, 0.2, 0.01, 3000, 1.0);  /* K = 0.5, H = 0.1, tau = 30 */
+    double bistable = stationary_distance(3.0, 0.0, 0.01, 3000, 1.0);  /* K = 1.5, H = 0 */
+    double wrong = stationary_distance(3.0, 0.0, 0.01, 3000, 2.0);
+    printf("# stationary distance: %.4f balanced, %.4f bistable, %.4f against twice eps\n", balanced, bistable, wrong);
+    CHECK(balanced < 0.05);
+    CHECK(bistable < 0.05);
+    CHECK(wrong > 0.05);
 }
 
 void test_router_records_and_histogram(void)

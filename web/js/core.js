@@ -238,6 +238,51 @@ class Core {
     });
   }
 
+  /**
+   * Computes the stationary Fokker-Planck density of the imbalance for step
+   * size epsilon = eta*lambda on `count` cells of [-1, 1]: { m, density }.
+   */
+  fokkerPlanckDensity(link, K, H, epsilon, count = 400) {
+    const linkId = linkIndex(link);
+    this.#checkEpsilon(epsilon);
+    return this.#withBuffers({ m: ['f64', count], density: ['f64', count], bad: ['i32', 1] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_fokker_planck_density(linkId, K, H, epsilon, count, buffers.m, buffers.density, buffers.bad);
+      this.#throwOnStatus(status, 'fokkerPlanckDensity', buffers.bad, { K, H, samples: count });
+      return { m: this.#read('f64', buffers.m, count), density: this.#read('f64', buffers.density, count) };
+    }, count);
+  }
+
+  /** Returns the natural logarithm of the mean first-passage time from `from` to `to`, in tau. */
+  logPassageTime(link, K, H, epsilon, from, to) {
+    const linkId = linkIndex(link);
+    this.#checkEpsilon(epsilon);
+    return this.#withBuffers({ out: ['f64', 1], bad: ['i32', 1] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_fokker_planck_log_passage_time(linkId, K, H, epsilon, from, to, buffers.out, buffers.bad);
+      this.#throwOnStatus(status, 'logPassageTime', buffers.bad, { K, H });
+      return this.#read('f64', buffers.out, 1)[0];
+    });
+  }
+
+  /** Returns the logarithm of the Kramers estimate of the switching time, or null when not bistable. */
+  logKramersTime(link, K, H, epsilon) {
+    const linkId = linkIndex(link);
+    this.#checkEpsilon(epsilon);
+    return this.#withBuffers({ out: ['f64', 1], bad: ['i32', 1] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_fokker_planck_log_kramers(linkId, K, H, epsilon, buffers.out, buffers.bad);
+      if (status === STATUS_OUT_OF_RANGE && this.checkParameter('K', K) === null && this.checkParameter('H', H) === null) {
+        return null;
+      }
+      this.#throwOnStatus(status, 'logKramersTime', buffers.bad, { K, H });
+      return this.#read('f64', buffers.out, 1)[0];
+    });
+  }
+
+  #checkEpsilon(epsilon) {
+    if (!(epsilon > 0 && epsilon < 1)) {
+      throw new CoreError(`epsilon must be a number in (0, 1), not ${describe(epsilon)}.`, { parameter: 'epsilon', value: epsilon });
+    }
+  }
+
   /** Returns the mean-field K and H of a router configuration (H is NaN for N > 2). */
   routerMeanField({ experts = 2, mode = 'sample', beta, lambda = 1, sigma = 1, bias = null }) {
     const modeId = modeIndex(mode);

@@ -165,7 +165,10 @@ export function createRouterView(core, root) {
     elements.status.textContent = 'Starting…';
     root.dataset.result = '';
     if (kind === 'simulate') {
-      const chunkSteps = Math.max(1, Math.ceil(config.steps / 100));
+      // About 4e6 replica-steps per chunk: tens of milliseconds, so progress
+      // is smooth and a cancel takes effect quickly.
+      const chunkSteps = Math.max(1, Math.min(Math.ceil(config.steps / 100),
+        Math.floor(4e6 / (config.replicas * config.experts))));
       const bins = { bins: HISTOGRAM_BINS, low: config.experts === 2 ? -1 : 0, high: 1 };
       ensureWorker().postMessage({ type: 'simulate', id, config, chunkSteps, histogram: bins });
     } else {
@@ -209,7 +212,7 @@ export function createRouterView(core, root) {
         drawHistogram(run, message.result.histogram);
         const { events, meanWaitingTime } = message.result.switching;
         const switching = events > 0 ? ` ${events} switches between the collapsed states, mean waiting time τ = ${formatNumber(meanWaitingTime)}.` : '';
-        finish(`Done in ${seconds.toFixed(1)} s.${switching}`);
+        finish(`Done in ${seconds.toFixed(1)} s.${switching}${kramersNote(run)}`);
       }
       elements.progress.value = 1;
       root.dataset.result = 'done';
@@ -232,6 +235,15 @@ export function createRouterView(core, root) {
       if (active.kind === 'simulate') drawTraces(active);
       else drawHysteresis(active);
     });
+  }
+
+  // The Kramers estimate of the mean switching time, for a bistable mean field.
+  function kramersNote({ config, meanField: { K, H } }) {
+    if (config.experts !== 2 || !(K <= 1e6) || !(Math.abs(H) <= 100)) return '';
+    const logTime = core.logKramersTime(linkOf(config.mode), K, H, config.eta * config.lambda);
+    if (logTime === null) return '';
+    const estimate = logTime < 700 ? formatNumber(Math.exp(logTime)) : `e^${logTime.toFixed(0)}`;
+    return ` Kramers estimate of the time to leave the lower state: τ ≈ ${estimate}.`;
   }
 
   function drawTraces(run) {
