@@ -12,8 +12,9 @@
  * with full avalanche. Nothing is carried from draw to draw, so a run can be
  * split into chunks, or replicas into lanes, without changing any draw.
  * A uniform in (0, 1) takes the top 23 bits: ((bits >> 9) + 0.5) * 2^-23,
- * exact in float32 (24 significant bits) and never 0 or 1. Not for
- * cryptography.
+ * exact in float32 (24 significant bits) and never 0 or 1. It is computed
+ * as the float with exponent 0 and mantissa bits >> 9, in [1, 2), minus
+ * 1 - 2^-24, which is exact. Not for cryptography.
  */
 #ifndef MB_RANDOM_H
 #define MB_RANDOM_H
@@ -23,6 +24,7 @@
 #include "mb_simd.h"
 
 #define MB_RANDOM_WEYL 0x9E3779B9u
+#define MB_RANDOM_ONE_MINUS_HALF_ULP 0.999999940395355224609375f /* 1 - 2^-24 */
 
 static inline uint32_t mb_fmix32(uint32_t x)
 {
@@ -51,7 +53,8 @@ static inline uint32_t mb_random_bits(uint32_t key1, uint32_t key2, uint32_t cou
 static inline float mb_random_uniform(uint32_t key1, uint32_t key2, uint32_t counter)
 {
     uint32_t bits = mb_random_bits(key1, key2, counter);
-    return ((float)(bits >> 9) + 0.5f) * (1.0f / 8388608.0f);
+    union { uint32_t u; float f; } one_to_two = {(bits >> 9) | 0x3f800000u};
+    return one_to_two.f - MB_RANDOM_ONE_MINUS_HALF_ULP;
 }
 
 static inline mb_u32x4 mb_fmix32x4(mb_u32x4 x)
@@ -69,8 +72,8 @@ static inline mb_f32x4 mb_random_uniform4(mb_u32x4 key1, mb_u32x4 key2, uint32_t
 {
     mb_u32x4 x = mb_u32x4_add(mb_u32x4_splat(counter * MB_RANDOM_WEYL), key1);
     mb_u32x4 bits = mb_fmix32x4(mb_u32x4_xor(mb_fmix32x4(x), key2));
-    mb_f32x4 top = mb_f32x4_from_i32(mb_u32x4_shr(bits, 9));
-    return mb_f32x4_mul(mb_f32x4_add(top, mb_f32x4_splat(0.5f)), mb_f32x4_splat(1.0f / 8388608.0f));
+    mb_f32x4 one_to_two = mb_f32x4_from_bits(mb_u32x4_or(mb_u32x4_shr(bits, 9), mb_u32x4_splat(0x3f800000u)));
+    return mb_f32x4_sub(one_to_two, mb_f32x4_splat(MB_RANDOM_ONE_MINUS_HALF_ULP));
 }
 
 #endif

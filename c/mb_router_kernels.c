@@ -22,6 +22,68 @@
 #define MB_NO_VECTORIZE
 #endif
 
+/* Two experts in sample mode, the common case, for `groups` groups of 4
+ * replicas at once. It computes what the general loop below computes, to the
+ * bit: the larger weight is exp(0) = 1 exactly, so one exp per step gives
+ * the smaller one, and the total and the comparison keep their order. Scores
+ * and counts stay in registers across steps, and the groups' independent
+ * dependency chains overlap in the pipeline. */
+static inline void sample_two_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+                                      const uint32_t *key1, const uint32_t *key2, int r, int groups,
+                                      uint32_t first_step, long steps)
+{
+    enum { MAX_GROUPS = 8 };
+    const int stride = params->stride;
+    const mb_f32x4 beta = mb_f32x4_splat(params->beta);
+    const mb_f32x4 eta = mb_f32x4_splat(params->eta);
+    const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    const mb_f32x4 bias0 = mb_f32x4_splat(params->bias[0]);
+    const mb_f32x4 bias1 = mb_f32x4_splat(params->bias[1]);
+    const mb_f32x4 zero = mb_f32x4_splat(0.0f);
+    const mb_f32x4 one = mb_f32x4_splat(1.0f);
+    mb_f32x4 s0[MAX_GROUPS], s1[MAX_GROUPS];
+    mb_u32x4 c0[MAX_GROUPS], c1[MAX_GROUPS], k1[MAX_GROUPS], k2[MAX_GROUPS];
+    for (int g = 0; g < groups; g++) {
+        int lane = r + 4 * g;
+        s0[g] = mb_f32x4_load(scores + lane);
+        s1[g] = mb_f32x4_load(scores + stride + lane);
+        c0[g] = mb_u32x4_load(counts + lane);
+        c1[g] = mb_u32x4_load(counts + stride + lane);
+        k1[g] = mb_u32x4_load(key1 + lane);
+        k2[g] = mb_u32x4_load(key2 + lane);
+    }
+    for (long t = 0; t < steps; t++) {
+        uint32_t step = first_step + (uint32_t)t;
+        for (int g = 0; g < groups; g++) {
+            mb_f32x4 l0 = mb_f32x4_add(mb_f32x4_mul(s0[g], beta), bias0);
+            mb_f32x4 l1 = mb_f32x4_add(mb_f32x4_mul(s1[g], beta), bias1);
+            mb_u32x4 second_larger = mb_f32x4_lt(l0, l1);
+            /* l_min - l_max = -|l0 - l1| exactly: IEEE subtraction is
+             * correctly rounded, so l1 - l0 = -(l0 - l1). */
+            mb_f32x4 gap = mb_f32x4_abs(mb_f32x4_sub(l0, l1));
+            mb_f32x4 smaller = mb_fast_exp4(mb_f32x4_sub(zero, gap));
+            mb_f32x4 w0 = mb_f32x4_select(second_larger, smaller, one);
+            mb_f32x4 w1 = mb_f32x4_select(second_larger, one, smaller);
+            mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step), mb_f32x4_add(w0, w1));
+            mb_u32x4 first = mb_f32x4_gt(w0, target);
+            s0[g] = mb_f32x4_add(mb_f32x4_mul(s0[g], decay), mb_f32x4_select(first, eta, zero));
+            s1[g] = mb_f32x4_add(mb_f32x4_mul(s1[g], decay), mb_f32x4_select(first, zero, eta));
+            c0[g] = mb_u32x4_sub(c0[g], first);
+        }
+    }
+    /* Every step selects one of the two, so expert 1 took the steps that
+     * expert 0 did not. */
+    mb_u32x4 all = mb_u32x4_splat((uint32_t)steps);
+    for (int g = 0; g < groups; g++) {
+        int lane = r + 4 * g;
+        mb_u32x4 taken = mb_u32x4_sub(c0[g], mb_u32x4_load(counts + lane));
+        mb_f32x4_store(scores + lane, s0[g]);
+        mb_f32x4_store(scores + stride + lane, s1[g]);
+        mb_u32x4_store(counts + lane, c0[g]);
+        mb_u32x4_store(counts + stride + lane, mb_u32x4_add(c1[g], mb_u32x4_sub(all, taken)));
+    }
+}
+
 void mb_router_kernel_vector(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
                              const uint32_t *key1, const uint32_t *key2, int first, int count,
                              uint32_t first_step, long steps)
@@ -34,6 +96,15 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
     const mb_f32x4 sigma = mb_f32x4_splat(params->sigma);
     const mb_f32x4 zero = mb_f32x4_splat(0.0f);
     mb_f32x4 logits[MB_ROUTER_MAX_EXPERTS];
+
+    if (n == 2 && params->mode == MB_ROUTE_SAMPLE) {
+        int r = first;
+        for (; r + 32 <= first + count; r += 32)
+            sample_two_experts(params, scores, counts, key1, key2, r, 8, first_step, steps);
+        for (; r < first + count; r += 4)
+            sample_two_experts(params, scores, counts, key1, key2, r, 1, first_step, steps);
+        return;
+    }
 
     for (int r = first; r < first + count; r += 4) {
         mb_u32x4 k1 = mb_u32x4_load(key1 + r);

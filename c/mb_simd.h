@@ -27,6 +27,7 @@ static inline mb_f32x4 mb_f32x4_mul(mb_f32x4 a, mb_f32x4 b) { return wasm_f32x4_
 static inline mb_f32x4 mb_f32x4_div(mb_f32x4 a, mb_f32x4 b) { return wasm_f32x4_div(a, b); }
 static inline mb_f32x4 mb_f32x4_sqrt(mb_f32x4 a) { return wasm_f32x4_sqrt(a); }
 static inline mb_f32x4 mb_f32x4_floor(mb_f32x4 a) { return wasm_f32x4_floor(a); }
+static inline mb_f32x4 mb_f32x4_abs(mb_f32x4 a) { return wasm_f32x4_abs(a); }
 /* max(a, b) as (a < b) ? b : a, which is what the scalar path computes. */
 static inline mb_f32x4 mb_f32x4_max(mb_f32x4 a, mb_f32x4 b) { return wasm_v128_bitselect(b, a, wasm_f32x4_lt(a, b)); }
 static inline mb_u32x4 mb_f32x4_lt(mb_f32x4 a, mb_f32x4 b) { return wasm_f32x4_lt(a, b); }
@@ -50,6 +51,7 @@ static inline mb_u32x4 mb_u32x4_sub(mb_u32x4 a, mb_u32x4 b) { return wasm_i32x4_
 static inline mb_u32x4 mb_u32x4_mul(mb_u32x4 a, mb_u32x4 b) { return wasm_i32x4_mul(a, b); }
 static inline mb_u32x4 mb_u32x4_xor(mb_u32x4 a, mb_u32x4 b) { return wasm_v128_xor(a, b); }
 static inline mb_u32x4 mb_u32x4_and(mb_u32x4 a, mb_u32x4 b) { return wasm_v128_and(a, b); }
+static inline mb_u32x4 mb_u32x4_or(mb_u32x4 a, mb_u32x4 b) { return wasm_v128_or(a, b); }
 static inline mb_u32x4 mb_u32x4_andnot(mb_u32x4 a, mb_u32x4 b) { return wasm_v128_andnot(a, b); }
 static inline mb_u32x4 mb_u32x4_shr(mb_u32x4 a, int n) { return wasm_u32x4_shr(a, (uint32_t)n); }
 static inline mb_u32x4 mb_u32x4_shl(mb_u32x4 a, int n) { return wasm_i32x4_shl(a, (uint32_t)n); }
@@ -85,6 +87,7 @@ static inline mb_f32x4 mb_f32x4_mul(mb_f32x4 a, mb_f32x4 b) { MB_LANES(a.v[lane]
 static inline mb_f32x4 mb_f32x4_div(mb_f32x4 a, mb_f32x4 b) { MB_LANES(a.v[lane] = a.v[lane] / b.v[lane]); return a; }
 static inline mb_f32x4 mb_f32x4_sqrt(mb_f32x4 a) { MB_LANES(a.v[lane] = __builtin_sqrtf(a.v[lane])); return a; }
 static inline mb_f32x4 mb_f32x4_floor(mb_f32x4 a) { MB_LANES(a.v[lane] = __builtin_floorf(a.v[lane])); return a; }
+static inline mb_f32x4 mb_f32x4_abs(mb_f32x4 a) { MB_LANES(a.v[lane] = __builtin_fabsf(a.v[lane])); return a; }
 static inline mb_f32x4 mb_f32x4_max(mb_f32x4 a, mb_f32x4 b) { MB_LANES(a.v[lane] = a.v[lane] < b.v[lane] ? b.v[lane] : a.v[lane]); return a; }
 static inline mb_u32x4 mb_f32x4_lt(mb_f32x4 a, mb_f32x4 b) { mb_u32x4 r; MB_LANES(r.v[lane] = a.v[lane] < b.v[lane] ? 0xffffffffu : 0u); return r; }
 static inline mb_u32x4 mb_f32x4_gt(mb_f32x4 a, mb_f32x4 b) { mb_u32x4 r; MB_LANES(r.v[lane] = a.v[lane] > b.v[lane] ? 0xffffffffu : 0u); return r; }
@@ -107,6 +110,7 @@ static inline mb_u32x4 mb_u32x4_sub(mb_u32x4 a, mb_u32x4 b) { MB_LANES(a.v[lane]
 static inline mb_u32x4 mb_u32x4_mul(mb_u32x4 a, mb_u32x4 b) { MB_LANES(a.v[lane] = a.v[lane] * b.v[lane]); return a; }
 static inline mb_u32x4 mb_u32x4_xor(mb_u32x4 a, mb_u32x4 b) { MB_LANES(a.v[lane] = a.v[lane] ^ b.v[lane]); return a; }
 static inline mb_u32x4 mb_u32x4_and(mb_u32x4 a, mb_u32x4 b) { MB_LANES(a.v[lane] = a.v[lane] & b.v[lane]); return a; }
+static inline mb_u32x4 mb_u32x4_or(mb_u32x4 a, mb_u32x4 b) { MB_LANES(a.v[lane] = a.v[lane] | b.v[lane]); return a; }
 /* a & ~b */
 static inline mb_u32x4 mb_u32x4_andnot(mb_u32x4 a, mb_u32x4 b) { MB_LANES(a.v[lane] = a.v[lane] & ~b.v[lane]); return a; }
 static inline mb_u32x4 mb_u32x4_shr(mb_u32x4 a, int n) { MB_LANES(a.v[lane] = a.v[lane] >> n); return a; }

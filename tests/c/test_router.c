@@ -55,7 +55,7 @@ void test_router_fast_math(void)
 {
     for (int i = 0; i <= 2000; i++) {
         float x = -87.0f + 87.0f * (float)i / 2000.0f;
-        CHECK_CLOSE(mb_fast_exp(x), exp((double)x), 3e-7, 1e-37);
+        CHECK_CLOSE(mb_fast_exp(x), exp((double)x), 3e-7, 0.0);
         float u = (float)(i + 1) / 2001.0f;
         CHECK_CLOSE(mb_fast_log(u), log((double)u), 0.0, 3e-7);
         float sine, cosine;
@@ -63,7 +63,8 @@ void test_router_fast_math(void)
         CHECK_CLOSE(sine, sin(2.0 * 3.14159265358979323846 * (double)(u * 0.9999f)), 0.0, 4e-7);
         CHECK_CLOSE(cosine, cos(2.0 * 3.14159265358979323846 * (double)(u * 0.9999f)), 0.0, 4e-7);
     }
-    CHECK(mb_fast_exp(-100.0f) == 0.0f);
+    CHECK(mb_fast_exp(-100.0f) == mb_fast_exp(-87.0f));
+    CHECK(mb_fast_exp(-87.0f) > 0.0f);
     CHECK(mb_fast_exp(0.0f) == 1.0f);
     /* The vector forms agree with the scalar ones bit for bit. */
     for (int i = 0; i < 4000; i += 4) {
