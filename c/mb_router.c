@@ -255,7 +255,11 @@ static void record_window(mb_router *router)
     if (n == 2 && config->switch_threshold > 0.0) {
         for (int r = 0; r < R; r++) {
             double m = replica_statistic(router, r);
-            signed char side = m > config->switch_threshold ? 1 : m < -config->switch_threshold ? -1 : 0;
+            signed char side = 0;
+            if (m > config->switch_threshold)
+                side = 1;
+            else if (m < -config->switch_threshold)
+                side = -1;
             if (side == 0 || side == router->side[r])
                 continue;
             if (router->side[r] != 0) {
@@ -357,7 +361,10 @@ mb_status mb_router_histogram(const mb_router *router, int bins, double low, dou
     for (int r = 0; r < router->config.replicas; r++) {
         double value = replica_statistic(router, r);
         int b = (int)floor((value - low) / (high - low) * bins);
-        b = b < 0 ? 0 : b >= bins ? bins - 1 : b;
+        if (b < 0)
+            b = 0;
+        if (b >= bins)
+            b = bins - 1;
         counts[b] += 1.0;
     }
     return MB_OK;

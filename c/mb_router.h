@@ -10,10 +10,11 @@
  * An ensemble of R independent replicas advances in chunks of steps
  * (mb_router_advance), so a long run can report progress. Replicas run four
  * at a time in the vector kernel (WebAssembly SIMD128, or its plain-C
- * mapping natively) or one at a time in the scalar twin; both give identical
- * results, and so do the native and WebAssembly builds, because scores are
- * float32, every random draw comes from the counter-based generator of
- * mb_random.h and exp/log/sin/cos from mb_fastmath.h.
+ * mapping natively) or one at a time in the scalar twin. Both give identical
+ * results, and so do the native and WebAssembly builds. That holds because
+ * scores are float32, every random draw comes from the counter-based
+ * generator of mb_random.h, and exp, log, sin and cos come from
+ * mb_fastmath.h.
  *
  * Recorded every record_every steps, at tau = lambda*eta*step:
  *   - the ensemble mean of the score-based loads x_i = lambda*s_i (they sum
@@ -77,7 +78,7 @@ typedef struct mb_router mb_router;
 /* Validates config and allocates a run. On MB_ERR_OUT_OF_RANGE, *bad_param
  * names the parameter; MB_ERR_LENGTH_MISMATCH means bias_count != experts;
  * MB_ERR_MEMORY_LIMIT means the run would need more than
- * MB_ROUTER_MEMORY_LIMIT bytes (mb_router_memory_estimate tells how much). */
+ * MB_ROUTER_MEMORY_LIMIT bytes (mb_router_memory_estimate returns how many). */
 mb_status mb_router_create(const mb_router_config *config, mb_router **out, mb_param *bad_param);
 
 /* Returns the bytes of state and records that config needs. */

@@ -306,7 +306,7 @@ void test_router_stationary_histogram(void)
 {
     /* Sampling noise alone gives a distance of about 0.02 with 10000
      * replicas and 40 bins; the diffusion approximation adds O(eps). The
-     * bound 0.05 holds at eps = 0.01 and fails for a density with the wrong
+     * bound 0.05 is met at eps = 0.01 and fails for a density with the wrong
      * variance (twice eps, checked below). */
     double balanced = stationary_distance(1.0, 0.2, 0.01, 3000, 1.0);  /* K = 0.5, H = 0.1, tau = 30 */
     double bistable = stationary_distance(3.0, 0.0, 0.01, 3000, 1.0);  /* K = 1.5, H = 0 */
