@@ -2,12 +2,13 @@
 // reads the charts' data, drags the K slider and the cusp point, and types
 // invalid values.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { startServer } from '../scripts/serve.mjs';
 import { launchBrowser, openPage } from './helpers/browser.mjs';
-import { projectRoot, webRoot } from './helpers/paths.mjs';
+import { nativeTool, projectRoot, webRoot } from './helpers/paths.mjs';
 
 const CHART_IDS = ['phase-chart', 'trajectories-chart', 'bifurcation-k-chart', 'bifurcation-h-chart', 'cusp-chart'];
 
@@ -264,6 +265,27 @@ test('invalid router input shows an error and runs nothing', async () => {
   await page.click('#router-run');
   await page.waitForFunction(() => document.getElementById('router').dataset.result === 'error');
   assert.match(await error.textContent(), /The run is too long: replicas × steps × N = 2\.00e\+12 exceeds 4e10/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('router run in the page matches the native tool', async () => {
+  // The defaults of the form, run natively with the same seed.
+  const native = spawnSync(nativeTool, ['simulate', '--N', '2', '--mode', 'sample', '--beta', '3', '--eta', '0.02',
+    '--lambda', '1', '--h', '0.05,0', '--m0', '0', '--replicas', '2000', '--steps', '1000', '--seed', '1', '--bins', '40'],
+  { encoding: 'utf8' });
+  assert.equal(native.status, 0, native.stderr);
+  const expected = JSON.parse(native.stdout).histogram.counts;
+
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await page.click('#router-run');
+  await page.waitForFunction(() => document.getElementById('router').dataset.result === 'done', null, { timeout: 30000 });
+  const counts = await page.evaluate(() => {
+    const data = globalThis.Chart.getChart(document.getElementById('router-histogram-chart')).data.datasets[0].data;
+    const width = data[1].x - data[0].x;
+    return data.map((point) => Math.round(point.y * 2000 * width));
+  });
+  assert.deepEqual(counts, expected);
   assert.deepEqual(problems, []);
   await context.close();
 });
