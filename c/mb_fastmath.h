@@ -35,18 +35,6 @@
 #define MB_EXP_C4 0.0418987311f
 #define MB_EXP_C5 0.00826153066f
 
-static inline float mb_bits_to_float(uint32_t bits)
-{
-    union { uint32_t u; float f; } value = {bits};
-    return value.f;
-}
-
-static inline uint32_t mb_float_to_bits(float x)
-{
-    union { float f; uint32_t u; } value = {x};
-    return value.u;
-}
-
 static inline float mb_fast_exp(float x)
 {
     /* max(x, -87) written as the vector path's max, (a < b) ? b : a. */
@@ -55,7 +43,7 @@ static inline float mb_fast_exp(float x)
     float r = (x - k * MB_LN2_HIGH) - k * MB_LN2_LOW;
     float p = 1.0f + r * (MB_EXP_C1 + r * (MB_EXP_C2 + r * (MB_EXP_C3 + r * (MB_EXP_C4 + r * MB_EXP_C5))));
     uint32_t scale = (uint32_t)((int32_t)k + 127) << 23;
-    return p * mb_bits_to_float(scale);
+    return p * mb_float_from_bits(scale);
 }
 
 static inline mb_f32x4 mb_fast_exp4(mb_f32x4 x)
@@ -76,9 +64,9 @@ static inline mb_f32x4 mb_fast_exp4(mb_f32x4 x)
 
 static inline float mb_fast_log(float u)
 {
-    uint32_t bits = mb_float_to_bits(u);
+    uint32_t bits = mb_bits_from_float(u);
     int32_t exponent = (int32_t)(bits >> 23) - 127;
-    float f = mb_bits_to_float((bits & 0x007fffffu) | 0x3f800000u); /* in [1, 2) */
+    float f = mb_float_from_bits((bits & 0x007fffffu) | 0x3f800000u); /* in [1, 2) */
     if (f > 2.0f * MB_SQRT_HALF) {
         f = f * 0.5f;
         exponent += 1;

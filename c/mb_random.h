@@ -53,8 +53,7 @@ static inline uint32_t mb_random_bits(uint32_t key1, uint32_t key2, uint32_t cou
 static inline float mb_random_uniform(uint32_t key1, uint32_t key2, uint32_t counter)
 {
     uint32_t bits = mb_random_bits(key1, key2, counter);
-    union { uint32_t u; float f; } one_to_two = {(bits >> 9) | 0x3f800000u};
-    return one_to_two.f - MB_RANDOM_ONE_MINUS_HALF_ULP;
+    return mb_float_from_bits((bits >> 9) | 0x3f800000u) - MB_RANDOM_ONE_MINUS_HALF_ULP;
 }
 
 static inline mb_u32x4 mb_fmix32x4(mb_u32x4 x)

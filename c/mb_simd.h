@@ -12,6 +12,19 @@
 
 #include <stdint.h>
 
+/* Reinterprets the bits of a float as an integer and back. */
+static inline float mb_float_from_bits(uint32_t bits)
+{
+    union { uint32_t u; float f; } value = {bits};
+    return value.f;
+}
+
+static inline uint32_t mb_bits_from_float(float x)
+{
+    union { float f; uint32_t u; } value = {x};
+    return value.u;
+}
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
@@ -66,17 +79,6 @@ typedef struct { float v[4]; } mb_f32x4;
 typedef struct { uint32_t v[4]; } mb_u32x4;
 
 #define MB_LANES(expression) for (int lane = 0; lane < 4; lane++) expression
-
-static inline float mb_float_from_bits(uint32_t bits)
-{
-    union { uint32_t u; float f; } value = {bits};
-    return value.f;
-}
-static inline uint32_t mb_bits_from_float(float x)
-{
-    union { float f; uint32_t u; } value = {x};
-    return value.u;
-}
 
 static inline mb_f32x4 mb_f32x4_splat(float x) { mb_f32x4 r; MB_LANES(r.v[lane] = x); return r; }
 static inline mb_f32x4 mb_f32x4_load(const float *p) { mb_f32x4 r; MB_LANES(r.v[lane] = p[lane]); return r; }

@@ -8,17 +8,6 @@
 #include "../../c/mb_link.h"
 #include "check.h"
 
-void test_fokker_planck_density_normalised(void);
-void test_fokker_planck_density_closed_form(void);
-void test_fokker_planck_density_resolution(void);
-void test_fokker_planck_density_peaks(void);
-void test_fokker_planck_density_linear_noise(void);
-void test_fokker_planck_passage_closed_form(void);
-void test_fokker_planck_passage_monotone(void);
-void test_fokker_planck_kramers_agreement(void);
-void test_fokker_planck_overflow(void);
-void test_fokker_planck_rejects_bad_input(void);
-
 #define TEST_PI 3.14159265358979323846
 
 static const mb_link links[] = {MB_LINK_TANH, MB_LINK_ERF};

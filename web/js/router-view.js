@@ -1,7 +1,7 @@
-// The "Discrete router" section: a form in the model's own units, runs in a
-// Web Worker with progress and cancel, and three charts (traces against the
-// mean field, the final histogram against the Fokker-Planck density, and
-// the hysteresis loop over the S-curve).
+// The "Discrete router" section: a form in the model's own units and runs in
+// a Web Worker with progress and cancel. Three charts show traces against the
+// mean field, the final histogram against the Fokker-Planck density, and the
+// hysteresis loop over the S-curve.
 import { QUANTILE_LEVELS } from './core.js';
 import { parseDecimal, parseDecimalList } from './input.js';
 import { colors, withAlpha } from './palette.js';
@@ -158,12 +158,14 @@ export function createRouterView(core, root) {
       showError('The hysteresis sweep needs N = 2.');
       return;
     }
+
     const id = ++generation;
     active = { id, kind, config, meanField, m0, started: performance.now(), records: emptyRecords(), sweep: null };
     setRunning(true);
     elements.progress.value = 0;
     elements.status.textContent = 'Starting…';
     root.dataset.result = '';
+
     if (kind === 'simulate') {
       // About 4e6 replica-steps per chunk: tens of milliseconds, so progress
       // is smooth and a cancel takes effect quickly.
