@@ -6,7 +6,7 @@ import { runBenchmarks } from './cases.mjs';
 const status = document.getElementById('status');
 try {
   const core = await loadCore({ url: new URL('../moe_bif.wasm', import.meta.url) });
-  window.benchmarkResults = runBenchmarks(core, 5);
+  window.benchmarkResults = runBenchmarks(core, 15);
   status.textContent = 'Done.';
 } catch (error) {
   window.benchmarkError = error.message;

@@ -29,7 +29,7 @@ function printTable(title, results) {
 console.log(`Machine: ${cpus()[0].model}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}`);
 
 const core = await loadCore({ bytes: readFileSync(wasmModule) });
-printTable('Node (replica-steps per second, fastest of 5 runs)', runBenchmarks(core, 5));
+printTable('Node (replica-steps per second, fastest of 15 runs)', runBenchmarks(core, 15));
 
 // The page needs the built web root and the bench files under one root.
 const root = join(projectRoot, 'build', 'bench-web');

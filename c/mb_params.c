@@ -35,6 +35,7 @@ static const mb_param_info_t param_table[MB_PARAM_COUNT] = {
     /* 32 bits, so that every seed is an exact JavaScript number too. */
     [MB_PARAM_SEED] = {"seed", 0.0, 4294967295.0, 1, 1, 1},
     [MB_PARAM_BINS] = {"bins", 1.0, 10000.0, 1, 1, 1},
+    [MB_PARAM_SWITCH_AFTER] = {"switch-after", 0.0, 1e7, 1, 1, 0},
 };
 
 const mb_param_info_t *mb_param_info(mb_param param)

@@ -36,7 +36,8 @@ typedef enum {
     MB_PARAM_THRESHOLD = 21,  /* |m| that marks an asymmetric state */
     MB_PARAM_SEED = 22,       /* seed of the random number generator */
     MB_PARAM_BINS = 23,       /* histogram bins */
-    MB_PARAM_COUNT = 24
+    MB_PARAM_SWITCH_AFTER = 24, /* tau before which switches are not counted */
+    MB_PARAM_COUNT = 25
 } mb_param;
 
 typedef struct {

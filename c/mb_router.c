@@ -30,9 +30,9 @@ struct mb_router {
     double *trace_window_loads;
     double *sort_buffer;       /* [replicas] */
     signed char *side;         /* [replicas]: -1, 0 or +1, for switching */
-    double *entered;           /* [replicas]: tau when the current side was entered */
     long switch_events;
-    double switch_wait_total;
+    double switch_exposure;    /* replica-time spent in a collapsed state after switch_after */
+    double previous_tau;       /* tau of the previous record */
 };
 
 static mb_status check(mb_param param, double value, mb_param *bad_param)
@@ -53,7 +53,7 @@ double mb_router_memory_estimate(const mb_router_config *config)
 {
     double stride = 4.0 * ceil(config->replicas / 4.0);
     double state = stride * config->experts * (sizeof(float) + sizeof(uint32_t)) + stride * 2 * sizeof(uint32_t)
-                   + config->replicas * (sizeof(double) * 2 + 1.0);
+                   + config->replicas * (sizeof(double) + 1.0);
     double per_record = (1 + 2.0 * config->experts + MB_ROUTER_QUANTILES + 1
                          + 2.0 * config->traced * config->experts) * sizeof(double);
     return state + per_record * (double)planned_records(config);
@@ -71,7 +71,8 @@ static mb_status validate(const mb_router_config *config, mb_param *bad_param)
         || (status = check(MB_PARAM_STEPS, (double)config->steps, bad_param)) != MB_OK
         || (status = check(MB_PARAM_RECORD_EVERY, (double)config->record_every, bad_param)) != MB_OK
         || (status = check(MB_PARAM_TRACED, config->traced, bad_param)) != MB_OK
-        || (status = check(MB_PARAM_THRESHOLD, config->switch_threshold, bad_param)) != MB_OK)
+        || (status = check(MB_PARAM_THRESHOLD, config->switch_threshold, bad_param)) != MB_OK
+        || (status = check(MB_PARAM_SWITCH_AFTER, config->switch_after, bad_param)) != MB_OK)
         return status;
     if (config->mode == MB_ROUTE_NOISY_TOP1 && (status = check(MB_PARAM_SIGMA, config->sigma, bad_param)) != MB_OK)
         return status;
@@ -131,12 +132,10 @@ mb_status mb_router_create(const mb_router_config *config, mb_router **out, mb_p
     router->trace_window_loads = malloc((size_t)(records + 1) * (config->traced + 1) * n * sizeof(double));
     router->sort_buffer = malloc((size_t)config->replicas * sizeof(double));
     router->side = calloc((size_t)config->replicas, 1);
-    router->entered = calloc((size_t)config->replicas, sizeof(double));
     if (router->scores == NULL || router->counts == NULL || router->key1 == NULL || router->key2 == NULL
         || router->tau == NULL || router->mean_loads == NULL || router->mean_window_loads == NULL
         || router->quantiles == NULL || router->mean_abs_m == NULL || router->traces == NULL
-        || router->trace_window_loads == NULL || router->sort_buffer == NULL || router->side == NULL
-        || router->entered == NULL) {
+        || router->trace_window_loads == NULL || router->sort_buffer == NULL || router->side == NULL) {
         mb_router_free(router);
         return MB_ERR_NO_MEMORY;
     }
@@ -181,7 +180,6 @@ void mb_router_free(mb_router *router)
     free(router->trace_window_loads);
     free(router->sort_buffer);
     free(router->side);
-    free(router->entered);
     free(router);
 }
 
@@ -253,7 +251,12 @@ static void record_window(mb_router *router)
     }
 
     if (n == 2 && config->switch_threshold > 0.0) {
+        /* The window since the previous record counts for every replica that
+         * sat in a collapsed state, from switch_after on. */
+        double counted = tau - fmax(router->previous_tau, config->switch_after);
         for (int r = 0; r < R; r++) {
+            if (counted > 0.0 && router->side[r] != 0)
+                router->switch_exposure += counted;
             double m = replica_statistic(router, r);
             signed char side = 0;
             if (m > config->switch_threshold)
@@ -262,14 +265,12 @@ static void record_window(mb_router *router)
                 side = -1;
             if (side == 0 || side == router->side[r])
                 continue;
-            if (router->side[r] != 0) {
+            if (router->side[r] != 0 && tau > config->switch_after)
                 router->switch_events++;
-                router->switch_wait_total += tau - router->entered[r];
-            }
             router->side[r] = side;
-            router->entered[r] = tau;
         }
     }
+    router->previous_tau = tau;
 
     memset(router->counts, 0, (size_t)n * router->stride * sizeof(uint32_t));
     router->window_steps = 0;
@@ -383,12 +384,14 @@ mb_status mb_router_scores(const mb_router *router, float *out, long capacity)
     return MB_OK;
 }
 
-mb_status mb_router_switching(const mb_router *router, long *events, double *mean_waiting_time)
+mb_status mb_router_switching(const mb_router *router, long *events, double *exposure,
+                              double *mean_waiting_time)
 {
-    if (router == NULL || events == NULL || mean_waiting_time == NULL)
+    if (router == NULL || events == NULL || exposure == NULL || mean_waiting_time == NULL)
         return MB_ERR_NULL_POINTER;
     *events = router->switch_events;
-    *mean_waiting_time = router->switch_events > 0 ? router->switch_wait_total / router->switch_events : NAN;
+    *exposure = router->switch_exposure;
+    *mean_waiting_time = router->switch_events > 0 ? router->switch_exposure / router->switch_events : NAN;
     return MB_OK;
 }
 
@@ -397,7 +400,7 @@ void mb_router_mean_field(const mb_router_config *config, double *K, double *H)
     int n = config->experts;
     double bias_difference = config->bias != NULL && n >= 2 ? config->bias[0] - config->bias[1] : 0.0;
     if (n != 2) {
-        *K = config->beta / (n * config->lambda);
+        *K = config->mode == MB_ROUTE_NOISY_TOP1 ? NAN : config->beta / (n * config->lambda);
         *H = NAN;
     } else if (config->mode == MB_ROUTE_NOISY_TOP1) {
         *K = config->beta / (SQRT_PI * config->sigma * config->lambda);

@@ -23,8 +23,13 @@
  *     tokens that each expert received;
  *   - quantiles 5, 25, 50, 75, 95 % over replicas of m (N = 2) or of max_i x_i;
  *   - x and the window loads of the first `traced` replicas.
- * For N = 2 it also counts switches between m > threshold and m < -threshold,
- * checked at each record, with the mean time between them.
+ * For N = 2 it also counts switches between the collapsed states m > threshold
+ * and m < -threshold, checked at each record. Only switches after tau =
+ * switch_after count, which leaves out the start-up transient. The mean
+ * waiting time is the time replicas spent in a collapsed state after
+ * switch_after, finished stays and unfinished ones alike, divided by the
+ * number of switches: the maximum-likelihood estimate for exponential waiting
+ * times, comparable with the Kramers time even when few stays end in the run.
  *
  * Accepted approximation: float32 scores resolve an increment eta next to
  * scores of order 1/lambda only while eta*lambda >= 1e-5 (rounding below 1 %
@@ -69,6 +74,7 @@ typedef struct {
     long record_every;            /* steps per recorded window */
     int traced;                   /* replicas whose traces are recorded, 0 .. 8 */
     double switch_threshold;      /* |m| that marks an asymmetric state (N = 2); 0 disables */
+    double switch_after;          /* tau before which switches and stays are not counted */
     uint64_t seed;
     int vector;                   /* 1: the 4-lane kernel, 0: the scalar twin */
 } mb_router_config;
@@ -118,13 +124,16 @@ mb_status mb_router_histogram(const mb_router *router, int bins, double low, dou
 /* Copies the current scores of every replica, replica-major: out[r*N + i]. */
 mb_status mb_router_scores(const mb_router *router, float *out, long capacity);
 
-/* Switching statistics (N = 2): events counted so far and their mean
- * waiting time in tau (NaN before the first event). */
-mb_status mb_router_switching(const mb_router *router, long *events, double *mean_waiting_time);
+/* Switching statistics (N = 2): switches counted so far, the total time in
+ * tau that replicas spent in a collapsed state (summed over replicas), and
+ * the mean waiting time, their ratio (NaN before the first switch). */
+mb_status mb_router_switching(const mb_router *router, long *events, double *exposure,
+                              double *mean_waiting_time);
 
 /* The mean-field parameters of the run: for N = 2, K and H of the two-expert
  * model (tanh for sample and gumbel-top1, erf for noisy-top1); for N > 2,
- * K = beta/(N*lambda) and H = NaN. */
+ * K = beta/(N*lambda) for sample and gumbel-top1 and NaN for noisy-top1,
+ * which has no N-expert mean field here, and H = NaN. */
 void mb_router_mean_field(const mb_router_config *config, double *K, double *H);
 
 void mb_router_free(mb_router *router);

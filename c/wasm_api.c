@@ -223,7 +223,8 @@ EXPORT mb_router *mb_wasm_router_create(int experts, int mode, double beta, doub
                                         double sigma, const double *bias, int bias_count,
                                         const double *initial_scores, int replicas, double steps,
                                         double record_every, int traced, double threshold,
-                                        double seed, int vector, int *status_out, int *bad_param)
+                                        double switch_after, double seed, int vector, int *status_out,
+                                        int *bad_param)
 {
     mb_router_config config = {0};
     config.experts = experts;
@@ -240,6 +241,7 @@ EXPORT mb_router *mb_wasm_router_create(int experts, int mode, double beta, doub
     config.record_every = (long)record_every;
     config.traced = traced;
     config.switch_threshold = threshold;
+    config.switch_after = switch_after;
     config.vector = vector;
     mb_param bad = MB_PARAM_COUNT;
     mb_status status = MB_OK;
@@ -311,13 +313,14 @@ EXPORT int mb_wasm_router_scores(const mb_router *router, float *out, double cap
     return mb_router_scores(router, out, (long)capacity);
 }
 
-/* Writes the switch count and the mean waiting time to out[0] and out[1]. */
+/* Writes the switch count, the time spent in collapsed states and the mean
+ * waiting time to out[0..2]. */
 EXPORT int mb_wasm_router_switching(const mb_router *router, double *out)
 {
     if (out == NULL)
         return MB_ERR_NULL_POINTER;
     long events = 0;
-    mb_status status = mb_router_switching(router, &events, &out[1]);
+    mb_status status = mb_router_switching(router, &events, &out[1], &out[2]);
     out[0] = (double)events;
     return status;
 }

@@ -196,7 +196,7 @@ test('router run streams progress and fills its charts', async () => {
     .data.datasets.map((dataset) => ({ label: dataset.label, points: dataset.data.length })));
   const median = traces.find((dataset) => dataset.label === 'median');
   assert.ok(median, 'median dataset');
-  assert.equal(median.points, 500, 'one point per recorded window');
+  assert.equal(median.points, 1000, 'one point per recorded window, as in moe-bif simulate');
   assert.ok(traces.some((dataset) => dataset.label === 'mean field' && dataset.points === 200));
   const histogram = await page.evaluate(() => {
     const chart = globalThis.Chart.getChart(document.getElementById('router-histogram-chart'));
@@ -272,7 +272,7 @@ test('invalid router input shows an error and runs nothing', async () => {
 test('router run in the page matches the native tool', async () => {
   // The defaults of the form, run natively with the same seed.
   const native = spawnSync(nativeTool, ['simulate', '--N', '2', '--mode', 'sample', '--beta', '3', '--eta', '0.02',
-    '--lambda', '1', '--h', '0.05,0', '--m0', '0', '--replicas', '2000', '--steps', '1000', '--seed', '1', '--bins', '40'],
+    '--lambda', '1', '--h', '0.05, 0', '--m0', '0', '--replicas', '2000', '--steps', '10000', '--seed', '1', '--bins', '40'],
   { encoding: 'utf8' });
   assert.equal(native.status, 0, native.stderr);
   const expected = JSON.parse(native.stdout).histogram.counts;

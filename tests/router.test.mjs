@@ -37,7 +37,8 @@ test('native tool and WASM give identical runs', () => {
   for (const c of cases) {
     const native = simulateNative(nativeArgs(c));
     const meanField = core.routerMeanField(c);
-    const run = core.createRouter({ ...c, recordEvery: c.steps / 10, threshold: native.switching.threshold });
+    const run = core.createRouter({ ...c, recordEvery: c.steps / 10, threshold: native.switching.threshold,
+      switchAfter: native.switching.after_tau });
     try {
       run.advance(c.steps);
       const records = run.records();
@@ -49,7 +50,9 @@ test('native tool and WASM give identical runs', () => {
       assert.deepEqual(Array.from(records.quantiles.slice(last * 5)), native.quantiles);
       const low = n === 2 ? -1 : 0;
       assert.deepEqual(Array.from(run.histogram(native.histogram.counts.length, low, 1)), native.histogram.counts);
-      assert.equal(run.switching().events, native.switching.events);
+      const switching = run.switching();
+      assert.equal(switching.events, native.switching.events);
+      assert.equal(switching.exposure, native.switching.time_in_states);
       assert.equal(meanField.K, native.K);
       if (n === 2) assert.equal(meanField.H, native.H);
     } finally {

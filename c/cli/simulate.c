@@ -22,6 +22,13 @@ static int parse_list(const char *command, const char *option, const char *text,
     for (;;) {
         const char *end = strchr(start, ',');
         size_t length = end != NULL ? (size_t)(end - start) : strlen(start);
+        /* Spaces around an entry are allowed, as in "0.05, 0". */
+        while (length > 0 && *start == ' ') {
+            start++;
+            length--;
+        }
+        while (length > 0 && start[length - 1] == ' ')
+            length--;
         char entry[64];
         if (length == 0 || length >= sizeof entry) {
             fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s'; expected numbers separated by commas\n",
@@ -85,22 +92,42 @@ static void write_csv(const mb_router *router, int experts)
     }
 }
 
-/* Half the |m| of the upper stable state when the mean field is bistable:
- * the default line between "collapsed to one side" and "in between". */
-static double default_threshold(const mb_router_config *config)
+/* Finds the mean-field equilibria of a two-expert run; returns their number,
+ * 0 when there is no mean field. */
+static int mean_field_equilibria(const mb_router_config *config, mb_equilibrium *equilibria)
 {
     if (config->experts != 2)
-        return 0.0;
+        return 0;
     double K, H;
     mb_router_mean_field(config, &K, &H);
     mb_model model;
     if (mb_model_init(&model, config->mode == MB_ROUTE_NOISY_TOP1 ? MB_LINK_ERF : MB_LINK_TANH, K, H, NULL) != MB_OK)
-        return 0.0;
-    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
+        return 0;
     int count = 0;
-    if (mb_equilibria_find(&model, equilibria, &count) != MB_OK || count != 3)
+    if (mb_equilibria_find(&model, equilibria, &count) != MB_OK)
+        return 0;
+    return count;
+}
+
+/* Half the |m| of the nearer stable state when the mean field is bistable:
+ * the default line between "collapsed to one side" and "in between". */
+static double default_threshold(const mb_router_config *config)
+{
+    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
+    if (mean_field_equilibria(config, equilibria) != 3)
         return 0.0;
     return 0.5 * fmin(fabs(equilibria[0].m), fabs(equilibria[2].m));
+}
+
+/* Ten relaxation times 1/|F'(m*)| of the slower stable state: by then a
+ * replica that started between the states has settled into one. */
+static double default_switch_after(const mb_router_config *config)
+{
+    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
+    if (mean_field_equilibria(config, equilibria) != 3)
+        return 0.0;
+    double slowest = fmin(fabs(equilibria[0].eigenvalue), fabs(equilibria[2].eigenvalue));
+    return slowest > 0.0 ? fmin(10.0 / slowest, 1e7) : 0.0;
 }
 
 int run_simulate(int argc, char **argv)
@@ -125,13 +152,13 @@ int run_simulate(int argc, char **argv)
         {"seed", OPTION_INTEGER, MB_PARAM_SEED, "1", NULL, "Seed of the counter-based generator."},
         {"m0", OPTION_NUMBER, MB_PARAM_M0, OPTION_OPTIONAL, NULL, "Initial imbalance for N = 2 (default: balanced scores 1/(N*lambda))."},
         {"record-every", OPTION_INTEGER, MB_PARAM_RECORD_EVERY, OPTION_OPTIONAL, NULL, "Steps per recorded window (default: steps/1000, at least 1)."},
-        {"traced", OPTION_INTEGER, MB_PARAM_TRACED, "0", NULL, "Replicas whose traces are recorded (not printed)."},
         {"bins", OPTION_INTEGER, MB_PARAM_BINS, "40", NULL, "Histogram bins of m on [-1, 1] (N = 2) or of max_i x_i on [0, 1]."},
         {"threshold", OPTION_NUMBER, MB_PARAM_THRESHOLD, OPTION_OPTIONAL, NULL, "|m| that marks a collapsed state for switching (default: half the mean-field |m*|, N = 2)."},
+        {"switch-after", OPTION_NUMBER, MB_PARAM_SWITCH_AFTER, OPTION_OPTIONAL, NULL, "Time tau before which switches are not counted (default: 10 relaxation times of the slower stable state)."},
         {"scalar", OPTION_FLAG, -1, OPTION_OPTIONAL, NULL, "Use the scalar kernel instead of the 4-lane one (same results)."},
         {"csv", OPTION_FLAG, -1, OPTION_OPTIONAL, NULL, "Print the recorded time series as CSV instead of JSON."},
     };
-    enum { N_, BETA, ETA, LAMBDA, BIAS, SIGMA, MODE, REPLICAS, STEPS, SEED, M0, RECORD, TRACED, BINS, THRESHOLD, SCALAR, CSV };
+    enum { N_, BETA, ETA, LAMBDA, BIAS, SIGMA, MODE, REPLICAS, STEPS, SEED, M0, RECORD, BINS, THRESHOLD, SWITCH_AFTER, SCALAR, CSV };
     option_value values[COUNT(specs)];
     parse_result parsed = options_parse(command, summary, specs, COUNT(specs), argc, argv, values);
     if (parsed != PARSE_OK)
@@ -166,7 +193,7 @@ int run_simulate(int argc, char **argv)
     config.replicas = (int)values[REPLICAS].number;
     config.steps = (long)values[STEPS].number;
     config.seed = (uint64_t)values[SEED].number;
-    config.traced = (int)values[TRACED].number;
+    config.traced = 0;
     config.vector = !values[SCALAR].present;
     config.record_every = values[RECORD].present ? (long)values[RECORD].number
                                                  : (config.steps + 999) / 1000;
@@ -181,11 +208,7 @@ int run_simulate(int argc, char **argv)
         config.initial_scores = initial;
     }
     config.switch_threshold = values[THRESHOLD].present ? values[THRESHOLD].number : default_threshold(&config);
-    if (config.traced > config.replicas) {
-        fprintf(stderr, "moe-bif %s: invalid value for --traced: %d is more than --replicas %d\n", command,
-                config.traced, config.replicas);
-        return 2;
-    }
+    config.switch_after = values[SWITCH_AFTER].present ? values[SWITCH_AFTER].number : default_switch_after(&config);
     if (config.record_every > config.steps) {
         fprintf(stderr, "moe-bif %s: invalid value for --record-every: %ld is more than --steps %ld\n", command,
                 config.record_every, config.steps);
@@ -219,7 +242,7 @@ int run_simulate(int argc, char **argv)
     }
     if (status == MB_ERR_MEMORY_LIMIT) {
         fprintf(stderr, "moe-bif %s: the run would need %.0f MiB, more than the limit of %.0f MiB; "
-                        "reduce --replicas, --N, --traced or the number of recorded windows\n", command,
+                        "reduce --replicas, --N or the number of recorded windows\n", command,
                 mb_router_memory_estimate(&config) / 1048576.0, MB_ROUTER_MEMORY_LIMIT / 1048576.0);
         return 2;
     }
@@ -252,8 +275,9 @@ int run_simulate(int argc, char **argv)
     double K, H;
     mb_router_mean_field(&config, &K, &H);
     long events = 0;
+    double exposure = 0.0;
     double waiting = NAN;
-    mb_router_switching(router, &events, &waiting);
+    mb_router_switching(router, &events, &exposure, &waiting);
     int records = mb_router_record_count(router);
 
     json_writer json;
@@ -311,8 +335,12 @@ int run_simulate(int argc, char **argv)
     json_object_begin(&json);
     json_key(&json, "threshold");
     json_number(&json, config.switch_threshold);
+    json_key(&json, "after_tau");
+    json_number(&json, config.switch_after);
     json_key(&json, "events");
     json_integer(&json, events);
+    json_key(&json, "time_in_states");
+    json_number(&json, exposure);
     json_key(&json, "mean_waiting_time");
     json_number(&json, waiting);
     json_object_end(&json);

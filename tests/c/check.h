@@ -47,6 +47,7 @@ void test_router_chunks_do_not_matter(void);
 void test_router_sample_matches_gumbel(void);
 void test_router_approaches_mean_field(void);
 void test_router_stationary_histogram(void);
+void test_router_switching_time(void);
 void test_router_records_and_histogram(void);
 void test_router_rejects_bad_parameters(void);
 void test_fokker_planck_density_normalised(void);

@@ -79,6 +79,7 @@ static const test_case tests[] = {
     {"router sample matches gumbel-top1", test_router_sample_matches_gumbel, 1},
     {"router approaches the mean field", test_router_approaches_mean_field, 1},
     {"router stationary histogram", test_router_stationary_histogram, 1},
+    {"router switching time", test_router_switching_time, 1},
     {"router records and histogram", test_router_records_and_histogram, 0},
     {"router rejects bad parameters", test_router_rejects_bad_parameters, 0},
     {"fokker-planck density normalised", test_fokker_planck_density_normalised, 0},

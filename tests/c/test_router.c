@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../../c/mb_fastmath.h"
+#include "../../c/mb_equilibria.h"
 #include "../../c/mb_field.h"
 #include "../../c/mb_fokker_planck.h"
 #include "../../c/mb_random.h"
@@ -317,6 +318,42 @@ void test_router_stationary_histogram(void)
     CHECK(wrong > 0.05);
 }
 
+void test_router_switching_time(void)
+{
+    /* At K = 1.3, H = 0, eps = 0.05 the barrier is low and switches are
+     * frequent: the mean waiting time between the collapsed states (|m|
+     * above half of m*) must match the diffusion approximation's mean
+     * first-passage time from minus to plus that threshold within 30 %. At higher barriers the router switches
+     * faster than the diffusion predicts, because a jump process has a
+     * different large-deviation exponent, so no such bound is set there. */
+    mb_router_config config = base_config(2, MB_ROUTE_SAMPLE, 1000, 20000);
+    config.beta = 2.6;
+    config.eta = 0.05;
+    config.record_every = 5;
+    double K, H;
+    mb_router_mean_field(&config, &K, &H);
+    mb_model model;
+    mb_model_init(&model, MB_LINK_TANH, K, H, NULL);
+    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
+    int count = 0;
+    mb_equilibria_find(&model, equilibria, &count);
+    CHECK_INT(count, 3);
+    config.switch_threshold = 0.5 * equilibria[2].m;
+    config.switch_after = 10.0 / fabs(equilibria[2].eigenvalue);
+    mb_router *router = create(&config);
+    CHECK_INT(mb_router_advance(router, config.steps), MB_OK);
+    long events;
+    double exposure, waiting;
+    CHECK_INT(mb_router_switching(router, &events, &exposure, &waiting), MB_OK);
+    mb_router_free(router);
+    double passage;
+    CHECK_INT(mb_fokker_planck_passage_time(&model, 0.05, -config.switch_threshold, config.switch_threshold, &passage), MB_OK);
+    printf("# switching: %ld events, mean waiting time %.1f, passage time %.1f\n", events, waiting, passage);
+    CHECK(events > 1000);
+    CHECK(waiting > 0.7 * passage);
+    CHECK(waiting < 1.3 * passage);
+}
+
 void test_router_records_and_histogram(void)
 {
     mb_router_config config = base_config(2, MB_ROUTE_SAMPLE, 101, 1000);
@@ -348,9 +385,11 @@ void test_router_records_and_histogram(void)
         total += counts[b];
     CHECK_CLOSE(total, 101.0, 0.0, 0.0);
     long events;
-    double wait;
-    CHECK_INT(mb_router_switching(router, &events, &wait), MB_OK);
+    double exposure, wait;
+    CHECK_INT(mb_router_switching(router, &events, &exposure, &wait), MB_OK);
     CHECK(events >= 0);
+    CHECK(exposure >= 0.0);
+    CHECK(exposure <= 101 * 20.0); /* at most every replica for the whole run */
     mb_router_free(router);
     mb_router_free(NULL);
 }

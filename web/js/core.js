@@ -305,7 +305,7 @@ class Core {
     const {
       experts = 2, mode = 'sample', beta, eta, lambda = 1, sigma = 1, bias = null, initialScores = null,
       replicas = 1000, steps, recordEvery = Math.max(1, Math.ceil(steps / 1000)), traced = 0,
-      threshold = 0, seed = 1, vector = true,
+      threshold = 0, switchAfter = 0, seed = 1, vector = true,
     } = config;
     const modeId = modeIndex(mode);
     const biasValues = bias ?? new Array(experts).fill(0);
@@ -329,20 +329,21 @@ class Core {
         this.#write('f64', buffers.bias, biasValues);
         if (initialScores) this.#write('f64', buffers.initial, initialScores);
         const pointer = wasm.mb_wasm_router_create(experts, modeId, beta, eta, lambda, sigma, buffers.bias, experts,
-          initialScores ? buffers.initial : 0, replicas, steps, recordEvery, traced, threshold, seed, vector ? 1 : 0,
-          buffers.status, buffers.bad);
+          initialScores ? buffers.initial : 0, replicas, steps, recordEvery, traced, threshold, switchAfter, seed,
+          vector ? 1 : 0, buffers.status, buffers.bad);
         if (pointer === 0) {
           const status = this.#read('i32', buffers.status, 1)[0];
           if (status === STATUS_MEMORY_LIMIT) {
             const needed = wasm.mb_wasm_router_memory_estimate(experts, replicas, steps, recordEvery, traced);
             const limit = wasm.mb_wasm_router_memory_limit();
             throw new CoreError(`The run would need ${(needed / 1048576).toFixed(0)} MiB, more than the limit of `
-              + `${(limit / 1048576).toFixed(0)} MiB. Use fewer replicas, experts or traced replicas.`, { status, parameter: 'replicas' });
+              + `${(limit / 1048576).toFixed(0)} MiB. Use fewer replicas or experts.`, { status, parameter: 'replicas' });
           }
           if (status === STATUS_LENGTH_MISMATCH) {
             throw new CoreError(`h must have N = ${experts} values.`, { status, parameter: 'h' });
           }
           const values = { beta, eta, lambda, sigma, replicas, steps, seed, traced, threshold, N: experts,
+            'switch-after': switchAfter,
             'record-every': recordEvery, 'eta*lambda': eta * lambda,
             h: biasValues.find((value) => this.checkParameter('h', value) !== null),
             'initial score': initialScores?.find((value) => this.checkParameter('initial score', value) !== null) };
@@ -527,12 +528,15 @@ class RouterRun {
     });
   }
 
-  /** Returns { events, meanWaitingTime } of switches between the collapsed states (N = 2). */
+  /**
+   * Returns { events, exposure, meanWaitingTime }: switches between the
+   * collapsed states (N = 2), the time replicas spent in them, and the ratio.
+   */
   switching() {
-    return this.#core._withBuffers({ out: ['f64', 2] }, (buffers) => {
+    return this.#core._withBuffers({ out: ['f64', 3] }, (buffers) => {
       this.#wasm.mb_wasm_router_switching(this.#live(), buffers.out);
-      const [events, meanWaitingTime] = this.#core._read('f64', buffers.out, 2);
-      return { events, meanWaitingTime };
+      const [events, exposure, meanWaitingTime] = this.#core._read('f64', buffers.out, 3);
+      return { events, exposure, meanWaitingTime };
     });
   }
 

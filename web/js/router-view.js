@@ -5,9 +5,10 @@
 import { QUANTILE_LEVELS } from './core.js';
 import { parseDecimal, parseDecimalList } from './input.js';
 import { colors, withAlpha } from './palette.js';
+import { niceCeiling } from './compute.js';
 import { baseOptions, chartClass, formatNumber, lineDataset, replaceDatasets } from './views/common.js';
 
-const TRACE_COLORS = [colors.blue, colors.orange, colors.green, colors.purple];
+const TRACE_COLORS = [colors.orange, colors.green, colors.purple, colors.vermillion];
 const HISTOGRAM_BINS = 40;
 const SWEEP_POINTS = 31;
 
@@ -82,19 +83,27 @@ export function createRouterView(core, root) {
     const config = {
       experts: fields.N, mode, beta: fields.beta, eta: fields.eta, lambda: fields.lambda, sigma: fields.sigma,
       bias: h, initialScores, replicas: fields.replicas, steps: fields.steps, seed: fields.seed,
-      recordEvery: Math.max(1, Math.ceil(fields.steps / 500)), traced: Math.min(4, fields.replicas),
+      // The same recording as moe-bif simulate, so a seed gives the same numbers in both.
+      recordEvery: Math.max(1, Math.ceil(fields.steps / 1000)), traced: Math.min(4, fields.replicas),
     };
     const meanField = core.routerMeanField(config);
-    config.threshold = switchThreshold(config, meanField);
+    Object.assign(config, switchDefaults(config, meanField));
     return { config, meanField, m0: fields.m0 ?? 0 };
   }
 
-  // Half of the smaller |m*| of the two stable states when the mean field is bistable.
-  function switchThreshold(config, { K, H }) {
-    if (config.experts !== 2 || !(K <= 1e6) || !(Math.abs(H) <= 100)) return 0;
+  // The defaults of moe-bif simulate: the collapsed states lie beyond half of
+  // the nearer |m*|, and switches count after ten relaxation times of the
+  // slower stable state, once the start-up transient is over.
+  function switchDefaults(config, { K, H }) {
+    const none = { threshold: 0, switchAfter: 0 };
+    if (config.experts !== 2 || !(K <= 1e6) || !(Math.abs(H) <= 100)) return none;
     const equilibria = core.equilibria(linkOf(config.mode), K, H);
-    if (equilibria.length !== 3) return 0;
-    return 0.5 * Math.min(Math.abs(equilibria[0].m), Math.abs(equilibria[2].m));
+    if (equilibria.length !== 3) return none;
+    const slowest = Math.min(Math.abs(equilibria[0].eigenvalue), Math.abs(equilibria[2].eigenvalue));
+    return {
+      threshold: 0.5 * Math.min(Math.abs(equilibria[0].m), Math.abs(equilibria[2].m)),
+      switchAfter: slowest > 0 ? Math.min(10 / slowest, 1e7) : 0,
+    };
   }
 
   function showError(message) {
@@ -104,13 +113,14 @@ export function createRouterView(core, root) {
 
   function showDerived() {
     const parsed = readForm();
+    elements.derived.classList.toggle('error', Boolean(parsed.errors));
     if (parsed.errors) {
-      elements.derived.textContent = '';
+      elements.derived.textContent = parsed.errors[0];
       return parsed;
     }
     const { config, meanField: { K, H } } = parsed;
     const epsilon = config.eta * config.lambda;
-    const parts = [`K = ${formatNumber(K)}`];
+    const parts = [Number.isNaN(K) ? 'K: no mean field for noisy-top1 with N > 2' : `K = ${formatNumber(K)}`];
     if (config.experts === 2) parts.push(`H = ${formatNumber(H)}`);
     parts.push(`ε = ηλ = ${formatNumber(epsilon)}`, `run to τ = ${formatNumber(epsilon * config.steps)}`);
     if (config.experts === 2) {
@@ -151,11 +161,18 @@ export function createRouterView(core, root) {
     const parsed = showDerived();
     if (parsed.errors) {
       showError(parsed.errors.join('\n'));
+      elements.status.textContent = 'Not started: fix the input above. The charts show the last run.';
       return;
     }
     const { config, meanField, m0 } = parsed;
     if (kind === 'hysteresis' && config.experts !== 2) {
       showError('The hysteresis sweep needs N = 2.');
+      elements.status.textContent = 'Not started: fix the input above. The charts show the last run.';
+      return;
+    }
+    if (kind === 'hysteresis' && config.steps < 2 * SWEEP_POINTS) {
+      showError(`The hysteresis sweep needs at least ${2 * SWEEP_POINTS} steps: ${SWEEP_POINTS} values of H each way.`);
+      elements.status.textContent = 'Not started: fix the input above. The charts show the last run.';
       return;
     }
 
@@ -176,9 +193,9 @@ export function createRouterView(core, root) {
     } else {
       const link = linkOf(config.mode);
       const { criticalH } = core.criticalH(link, Math.min(meanField.K, 1e6));
-      const range = Math.min(100, Math.max(0.5, 1.6 * criticalH));
-      const epsilon = config.eta * config.lambda;
-      const stepsPerPoint = Math.max(20, Math.round(3 / epsilon));
+      const range = Math.min(100, niceCeiling(Math.max(0.5, 1.6 * criticalH)));
+      // The Steps field is the length of the whole sweep, up and down.
+      const stepsPerPoint = Math.floor(config.steps / (2 * SWEEP_POINTS));
       active.sweepRange = range;
       ensureWorker().postMessage({ type: 'hysteresis', id, config,
         sweep: { from: -range, to: range, points: SWEEP_POINTS, stepsPerPoint } });
@@ -196,8 +213,11 @@ export function createRouterView(core, root) {
     if (message.type === 'progress') {
       elements.progress.value = message.stepsDone / message.steps;
       const epsilon = active.config.eta * active.config.lambda;
+      const elapsed = (performance.now() - active.started) / 1000;
+      const left = elapsed / message.stepsDone * (message.steps - message.stepsDone);
       elements.status.textContent = `Step ${message.stepsDone.toLocaleString('en')} of `
-        + `${message.steps.toLocaleString('en')} (τ = ${formatNumber(epsilon * message.stepsDone)})`;
+        + `${message.steps.toLocaleString('en')} (τ = ${formatNumber(epsilon * message.stepsDone)}), `
+        + `about ${left < 60 ? `${left.toFixed(0)} s` : `${(left / 60).toFixed(1)} min`} left`;
       if (message.records) appendRecords(active.records, message.records, active.config);
       if (message.sweep) active.sweep = message.sweep;
       root.dataset.stepsDone = String(message.stepsDone);
@@ -212,14 +232,20 @@ export function createRouterView(core, root) {
       } else {
         drawTraces(run);
         drawHistogram(run, message.result.histogram);
-        const { events, meanWaitingTime } = message.result.switching;
-        const switching = events > 0 ? ` ${events} switches between the collapsed states, mean waiting time τ = ${formatNumber(meanWaitingTime)}.` : '';
+        const { events, exposure, meanWaitingTime } = message.result.switching;
+        const after = formatNumber(run.config.switchAfter);
+        let switching = '';
+        if (run.config.threshold > 0 && events > 0) {
+          switching = ` After τ = ${after}: ${events} switches between the collapsed states, mean waiting time τ = ${formatNumber(meanWaitingTime)}.`;
+        } else if (run.config.threshold > 0 && exposure > 0) {
+          switching = ` After τ = ${after}: no switch in ${formatNumber(exposure)} replica-time units.`;
+        }
         finish(`Done in ${seconds.toFixed(1)} s.${switching}${kramersNote(run)}`);
       }
       elements.progress.value = 1;
       root.dataset.result = 'done';
     } else if (message.type === 'cancelled') {
-      finish(`Cancelled at step ${root.dataset.stepsDone ?? 0}.`);
+      finish(`Cancelled at step ${Number(root.dataset.stepsDone ?? 0).toLocaleString('en')}.`);
       root.dataset.result = 'cancelled';
     } else if (message.type === 'error') {
       showError(message.message);
@@ -244,7 +270,7 @@ export function createRouterView(core, root) {
     if (config.experts !== 2 || !(K <= 1e6) || !(Math.abs(H) <= 100)) return '';
     const logTime = core.logKramersTime(linkOf(config.mode), K, H, config.eta * config.lambda);
     if (logTime === null) return '';
-    const estimate = logTime < 700 ? formatNumber(Math.exp(logTime)) : `e^${logTime.toFixed(0)}`;
+    const estimate = logTime < 700 ? formatNumber(Math.exp(logTime)) : `exp(${formatNumber(logTime)})`;
     return ` Kramers estimate of the time to leave the lower state: τ ≈ ${estimate}.`;
   }
 
@@ -257,14 +283,14 @@ export function createRouterView(core, root) {
       traces.options.scales.y.min = -1;
       traces.options.scales.y.title.text = 'imbalance m';
       const q = (level) => records.quantiles.map((row) => row[level]);
-      datasets.push(lineDataset('5–95 %', records.tau, q(4), withAlpha(colors.sky, 0.5), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.2) }));
+      datasets.push(lineDataset('5–95 %', records.tau, q(4), withAlpha(colors.sky, 0.5), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.2), pointStyle: 'rect' }));
       datasets.push(lineDataset('5 %', records.tau, q(0), withAlpha(colors.sky, 0.5), { borderWidth: 0, hiddenFromLegend: true }));
-      datasets.push(lineDataset('25–75 %', records.tau, q(3), withAlpha(colors.sky, 0.7), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.4) }));
+      datasets.push(lineDataset('25–75 %', records.tau, q(3), withAlpha(colors.sky, 0.7), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.4), pointStyle: 'rect' }));
       datasets.push(lineDataset('25 %', records.tau, q(1), withAlpha(colors.sky, 0.7), { borderWidth: 0, hiddenFromLegend: true }));
       datasets.push(lineDataset('median', records.tau, q(2), colors.blue, { borderWidth: 2 }));
       records.traces.forEach((trace, k) => {
         datasets.push(lineDataset(`replica ${k + 1}`, records.tau, trace, TRACE_COLORS[k % TRACE_COLORS.length],
-          { borderWidth: 1, hiddenFromLegend: k > 0 }));
+          { borderWidth: 1 }));
       });
       const span = epsilon * config.steps;
       if (meanField.K <= 1e6 && Math.abs(meanField.H) <= 100 && span <= 1e4 && m0 > -1 && m0 < 1) {
@@ -273,7 +299,7 @@ export function createRouterView(core, root) {
       }
     } else {
       traces.options.scales.y.min = 0;
-      traces.options.scales.y.title.text = 'mean load λ s_i';
+      traces.options.scales.y.title.text = `mean load λ sᵢ${config.experts > 8 ? ' (experts 1 to 8 of ' + config.experts + ')' : ''}`;
       const shown = Math.min(config.experts, 8);
       for (let i = 0; i < shown; i++) {
         datasets.push(lineDataset(`expert ${i + 1}`, records.tau, records.meanLoads.map((row) => row[i]),
@@ -290,7 +316,7 @@ export function createRouterView(core, root) {
     const centers = Array.from(counts, (_, b) => low + (b + 0.5) * width);
     const density = Array.from(counts, (count) => count / (config.replicas * width));
     histogram.options.scales.x.min = low;
-    histogram.options.scales.x.title.text = config.experts === 2 ? 'imbalance m' : 'largest load max_i λ s_i';
+    histogram.options.scales.x.title.text = config.experts === 2 ? 'imbalance m' : 'largest load maxᵢ λ sᵢ';
     const datasets = [lineDataset('simulation', centers, density, colors.blue,
       { stepped: 'middle', fill: 'origin', backgroundColor: withAlpha(colors.blue, 0.25) })];
     const epsilon = config.eta * config.lambda;
@@ -310,6 +336,7 @@ export function createRouterView(core, root) {
     const { sweep, config, meanField, sweepRange } = run;
     hysteresis.options.scales.x.min = -sweepRange;
     hysteresis.options.scales.x.max = sweepRange;
+    hysteresis.options.scales.x.ticks = { stepSize: sweepRange / 4 };
     const datasets = [];
     const link = linkOf(config.mode);
     if (meanField.K <= 1e6) {
@@ -346,7 +373,10 @@ export function createRouterView(core, root) {
   });
   elements.sweep.addEventListener('click', () => start('hysteresis'));
   elements.cancel.addEventListener('click', cancel);
-  form.addEventListener('input', () => showDerived());
+  form.addEventListener('input', () => {
+    showError(null);
+    showDerived();
+  });
   showDerived();
   setRunning(false);
   return { start, cancel };

@@ -25,6 +25,7 @@ export function baseOptions({ xTitle, yTitle, xMin, xMax, yMin, yMax }) {
       legend: {
         labels: {
           boxWidth: 18,
+          usePointStyle: true,
           filter: (item, data) => !data.datasets[item.datasetIndex].hiddenFromLegend,
         },
       },
@@ -41,8 +42,9 @@ export function baseOptions({ xTitle, yTitle, xMin, xMax, yMin, yMax }) {
 export function lineDataset(label, xs, ys, color, extra = {}) {
   const data = new Array(xs.length);
   for (let i = 0; i < xs.length; i++) data[i] = { x: xs[i], y: ys[i] };
+  // pointStyle 'line' draws the legend entry as a line, dashed when the dataset is.
   return { label, data, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 0,
-    showLine: true, fill: false, ...extra };
+    pointStyle: 'line', showLine: true, fill: false, ...extra };
 }
 
 /** Builds markers for equilibria: stable filled, unstable open, marginal as a diamond. */
