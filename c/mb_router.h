@@ -11,8 +11,8 @@
  * (mb_router_advance), so a long run can report progress. Replicas run four
  * at a time in the vector kernel (WebAssembly SIMD128, or its plain-C
  * mapping natively) or one at a time in the scalar twin. Both give identical
- * results, and so do the native and WebAssembly builds. That holds because
- * scores are float32, every random draw comes from the counter-based
+ * results, and so do the native and WebAssembly builds, because scores are
+ * float32, every random draw comes from the counter-based
  * generator of mb_random.h, and exp, log, sin and cos come from
  * mb_fastmath.h.
  *

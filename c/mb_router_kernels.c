@@ -1,6 +1,6 @@
 /* The per-step kernels of the discrete router: a 4-lane vector kernel and
  * its scalar twin. Both perform the same float32 operations in the same
- * order, so they agree bit for bit; the tests compare them on awkward
+ * order, so they agree bit for bit. The tests compare them on awkward
  * replica counts and every mode.
  *
  * Random draws per step, by counter (see mb_random.h):

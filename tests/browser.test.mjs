@@ -222,7 +222,8 @@ test('long router run cancels and page stays responsive', async () => {
   await page.click('#router-cancel');
   await page.waitForFunction(() => document.getElementById('router').dataset.result === 'cancelled', null, { timeout: 30000 });
   const stepsDone = Number(await page.evaluate(() => document.getElementById('router').dataset.stepsDone));
-  assert.ok(stepsDone > 0 && stepsDone < 10000000, `cancelled at step ${stepsDone}`);
+  assert.ok(stepsDone > 0, `cancelled at step ${stepsDone}`);
+  assert.ok(stepsDone < 10000000, `cancelled at step ${stepsDone}, after the end`);
   assert.match(await page.textContent('#router-status-text'), /^Cancelled at step/);
   assert.equal(await page.isDisabled('#router-run'), false);
   assert.deepEqual(problems, []);

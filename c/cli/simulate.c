@@ -13,8 +13,9 @@
 
 #define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
-/* Parses "a,b,c" into values; prints an error naming the option and
- * returns -1 when an entry is not a decimal number or there are too many. */
+/* Parses "a,b,c" into values and returns their number. Returns -1, after
+ * printing an error that names the option, when an entry is not a decimal
+ * number or there are more than max. */
 static int parse_list(const char *command, const char *option, const char *text, double *values, int max)
 {
     int count = 0;
