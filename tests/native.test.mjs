@@ -129,7 +129,10 @@ test('CLI extreme values stay finite', () => {
 test('CLI under sanitizers runs cleanly', () => {
   for (const args of [['branches', '--vary', 'K', '--from', '0', '--to', '3', '--H', '0'],
     ['trajectory', '--K', '1e6', '--m0', '0.001', '--tau', '20'], ['field', '--K', '0', '--H', '3'],
-    ['normal-form', '--K', '1.1', '--link', 'erf'], ['equilibria', '--K', 'x']]) {
+    ['normal-form', '--K', '1.1', '--link', 'erf'], ['equilibria', '--K', 'x'],
+    ['simulate', '--N', '5', '--beta', '4', '--eta', '0.05', '--mode', 'noisy-top1', '--h', '0.1', '--replicas', '37',
+      '--steps', '300', '--histogram-at', '1,7'],
+    ['simulate', '--beta', '3', '--eta', '0.02', '--steps', '500', '--csv']]) {
     const result = run(sanitizedTool, args);
     assert.ok(result.status === 0 || result.status === 2, `${args.join(' ')} exited ${result.status}`);
     assert.doesNotMatch(result.stderr, /Sanitizer|runtime error/, result.stderr);

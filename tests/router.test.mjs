@@ -138,6 +138,20 @@ test('CLI simulate rejects invalid runs', () => {
   }
 });
 
+test('CLI simulate takes histograms at chosen times', () => {
+  const args = ['--beta', '3', '--eta', '0.02', '--replicas', '500', '--steps', '1000', '--seed', '3', '--bins', '20'];
+  const result = simulateNative([...args, '--histogram-at', '0, 4.01, 20']);
+  assert.deepEqual(result.histograms_at.map((entry) => entry.tau), [0, 4, 20]);
+  for (const entry of result.histograms_at) assert.equal(entry.counts.reduce((a, b) => a + b, 0), 500);
+  assert.equal(result.histograms_at[0].counts[10], 500, 'all replicas start at m = 0');
+  assert.deepEqual(result.histograms_at[2].counts, result.histogram.counts, 'the last one is the end of the run');
+  // Stopping at the chosen times does not change the run.
+  assert.deepEqual(simulateNative(args).histogram.counts, result.histogram.counts);
+  const bad = spawnSync(nativeTool, ['simulate', ...args, '--histogram-at', '5, 1'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--histogram-at: 1; times must increase and lie in \[0, 20\]/);
+});
+
 test('CLI simulate writes CSV', () => {
   const result = spawnSync(nativeTool, ['simulate', '--beta', '1', '--eta', '0.1', '--steps', '50', '--record-every', '10',
     '--csv'], { encoding: 'utf8' });

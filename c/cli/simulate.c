@@ -154,12 +154,14 @@ int run_simulate(int argc, char **argv)
         {"m0", OPTION_NUMBER, MB_PARAM_M0, OPTION_OPTIONAL, NULL, "Initial imbalance for N = 2 (default: balanced scores 1/(N*lambda))."},
         {"record-every", OPTION_INTEGER, MB_PARAM_RECORD_EVERY, OPTION_OPTIONAL, NULL, "Steps per recorded window (default: steps/1000, at least 1)."},
         {"bins", OPTION_INTEGER, MB_PARAM_BINS, "40", NULL, "Histogram bins of m on [-1, 1] (N = 2) or of max_i x_i on [0, 1]."},
+        {"histogram-at", OPTION_TEXT, -1, OPTION_OPTIONAL, NULL, "Times tau, comma-separated, at which to take extra histograms (up to 64)."},
         {"threshold", OPTION_NUMBER, MB_PARAM_THRESHOLD, OPTION_OPTIONAL, NULL, "|m| that marks a collapsed state for switching (default: half the mean-field |m*|, N = 2)."},
         {"switch-after", OPTION_NUMBER, MB_PARAM_SWITCH_AFTER, OPTION_OPTIONAL, NULL, "Time tau before which switches are not counted (default: 10 relaxation times of the slower stable state)."},
         {"scalar", OPTION_FLAG, -1, OPTION_OPTIONAL, NULL, "Use the scalar kernel instead of the 4-lane one (same results)."},
         {"csv", OPTION_FLAG, -1, OPTION_OPTIONAL, NULL, "Print the recorded time series as CSV instead of JSON."},
     };
-    enum { N_, BETA, ETA, LAMBDA, BIAS, SIGMA, MODE, REPLICAS, STEPS, SEED, M0, RECORD, BINS, THRESHOLD, SWITCH_AFTER, SCALAR, CSV };
+    enum { N_, BETA, ETA, LAMBDA, BIAS, SIGMA, MODE, REPLICAS, STEPS, SEED, M0, RECORD, BINS, HISTOGRAM_AT,
+           THRESHOLD, SWITCH_AFTER, SCALAR, CSV };
     option_value values[COUNT(specs)];
     parse_result parsed = options_parse(command, summary, specs, COUNT(specs), argc, argv, values);
     if (parsed != PARSE_OK)
@@ -251,27 +253,65 @@ int run_simulate(int argc, char **argv)
         fprintf(stderr, "moe-bif %s: failed to start the run: %s\n", command, mb_status_string(status));
         return 1;
     }
-    status = mb_router_advance(router, config.steps);
+    /* Extra histograms: the run advances to each requested time in turn. */
+    enum { MAX_SNAPSHOTS = 64 };
+    double snapshot_tau[MAX_SNAPSHOTS];
+    int snapshot_count = 0;
+    int bins = (int)values[BINS].number;
+    double epsilon = config.eta * config.lambda;
+    double tau_end = epsilon * (double)config.steps;
+    if (values[HISTOGRAM_AT].present) {
+        snapshot_count = parse_list(command, "histogram-at", values[HISTOGRAM_AT].text, snapshot_tau, MAX_SNAPSHOTS);
+        if (snapshot_count < 0) {
+            mb_router_free(router);
+            return 2;
+        }
+        for (int k = 0; k < snapshot_count; k++) {
+            if (!(snapshot_tau[k] >= 0.0 && snapshot_tau[k] <= tau_end) || (k > 0 && snapshot_tau[k] < snapshot_tau[k - 1])) {
+                fprintf(stderr, "moe-bif %s: invalid value for --histogram-at: %.17g; times must increase and lie "
+                                "in [0, %.17g], the run's end (eta*lambda*steps)\n", command, snapshot_tau[k], tau_end);
+                mb_router_free(router);
+                return 2;
+            }
+        }
+    }
+    double *snapshots = calloc((size_t)(snapshot_count > 0 ? snapshot_count : 1) * bins, sizeof(double));
+    if (snapshots == NULL) {
+        mb_router_free(router);
+        fprintf(stderr, "moe-bif %s: out of memory\n", command);
+        return 1;
+    }
+    double low = experts == 2 ? -1.0 : 0.0;
+    for (int k = 0; k < snapshot_count && status == MB_OK; k++) {
+        long target = (long)llround(snapshot_tau[k] / epsilon);
+        if (target > mb_router_steps_done(router))
+            status = mb_router_advance(router, target - mb_router_steps_done(router));
+        snapshot_tau[k] = epsilon * (double)mb_router_steps_done(router);
+        mb_router_histogram(router, bins, low, 1.0, snapshots + (long)k * bins);
+    }
+    if (status == MB_OK && mb_router_steps_done(router) < config.steps)
+        status = mb_router_advance(router, config.steps - mb_router_steps_done(router));
     if (status != MB_OK) {
         fprintf(stderr, "moe-bif %s: the run failed: %s\n", command, mb_status_string(status));
+        free(snapshots);
         mb_router_free(router);
         return 1;
     }
 
     if (values[CSV].present) {
         write_csv(router, experts);
+        free(snapshots);
         mb_router_free(router);
         return EXIT_SUCCESS;
     }
 
-    int bins = (int)values[BINS].number;
     double *histogram = malloc((size_t)bins * sizeof *histogram);
     if (histogram == NULL) {
+        free(snapshots);
         mb_router_free(router);
         fprintf(stderr, "moe-bif %s: out of memory\n", command);
         return 1;
     }
-    double low = experts == 2 ? -1.0 : 0.0;
     mb_router_histogram(router, bins, low, 1.0, histogram);
     double K, H;
     mb_router_mean_field(&config, &K, &H);
@@ -332,6 +372,17 @@ int run_simulate(int argc, char **argv)
     json_key(&json, "counts");
     write_array(&json, histogram, bins);
     json_object_end(&json);
+    json_key(&json, "histograms_at");
+    json_array_begin(&json);
+    for (int k = 0; k < snapshot_count; k++) {
+        json_object_begin(&json);
+        json_key(&json, "tau");
+        json_number(&json, snapshot_tau[k]);
+        json_key(&json, "counts");
+        write_array(&json, snapshots + (long)k * bins, bins);
+        json_object_end(&json);
+    }
+    json_array_end(&json);
     json_key(&json, "switching");
     json_object_begin(&json);
     json_key(&json, "threshold");
@@ -352,6 +403,7 @@ int run_simulate(int argc, char **argv)
     json_object_end(&json);
     json_end(&json);
     free(histogram);
+    free(snapshots);
     mb_router_free(router);
     return EXIT_SUCCESS;
 }
