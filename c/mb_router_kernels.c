@@ -84,6 +84,73 @@ static inline void sample_two_experts(const mb_router_kernel_params *params, flo
     }
 }
 
+/* Sample mode for any N, for `groups` groups of 4 replicas at once: the
+ * general loop below, phase by phase for all groups, so that the groups'
+ * independent work overlaps in the pipeline. */
+static inline void sample_many_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+                                       const uint32_t *key1, const uint32_t *key2, int r, int groups,
+                                       uint32_t first_step, long steps)
+{
+    enum { MAX_GROUPS = 2 };
+    const int n = params->experts;
+    const int stride = params->stride;
+    const mb_f32x4 beta = mb_f32x4_splat(params->beta);
+    const mb_f32x4 eta = mb_f32x4_splat(params->eta);
+    const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    const mb_f32x4 zero = mb_f32x4_splat(0.0f);
+    mb_f32x4 weights[MAX_GROUPS][MB_ROUTER_MAX_EXPERTS];
+    mb_u32x4 k1[MAX_GROUPS], k2[MAX_GROUPS];
+    for (int g = 0; g < groups; g++) {
+        k1[g] = mb_u32x4_load(key1 + r + 4 * g);
+        k2[g] = mb_u32x4_load(key2 + r + 4 * g);
+    }
+    for (long t = 0; t < steps; t++) {
+        uint32_t step = first_step + (uint32_t)t;
+        mb_f32x4 top[MAX_GROUPS], total[MAX_GROUPS], target[MAX_GROUPS];
+        mb_u32x4 chosen[MAX_GROUPS], found[MAX_GROUPS];
+        for (int g = 0; g < groups; g++) {
+            for (int i = 0; i < n; i++) {
+                mb_f32x4 s = mb_f32x4_load(scores + (long)i * stride + r + 4 * g);
+                weights[g][i] = mb_f32x4_add(mb_f32x4_mul(s, beta), mb_f32x4_splat(params->bias[i]));
+            }
+            top[g] = weights[g][0];
+            for (int i = 1; i < n; i++)
+                top[g] = mb_f32x4_max(top[g], weights[g][i]);
+            total[g] = zero;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int g = 0; g < groups; g++) {
+                weights[g][i] = mb_fast_exp4(mb_f32x4_sub(weights[g][i], top[g]));
+                total[g] = mb_f32x4_add(total[g], weights[g][i]);
+            }
+        }
+        for (int g = 0; g < groups; g++) {
+            target[g] = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step), total[g]);
+            chosen[g] = mb_u32x4_splat((uint32_t)(n - 1));
+            found[g] = mb_u32x4_splat(0);
+            total[g] = zero; /* reused as the cumulative sum */
+        }
+        for (int i = 0; i < n - 1; i++) {
+            for (int g = 0; g < groups; g++) {
+                total[g] = mb_f32x4_add(total[g], weights[g][i]);
+                mb_u32x4 hit = mb_u32x4_andnot(mb_f32x4_gt(total[g], target[g]), found[g]);
+                chosen[g] = mb_u32x4_select(hit, mb_u32x4_splat((uint32_t)i), chosen[g]);
+                found[g] = mb_u32x4_xor(found[g], hit);
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            for (int g = 0; g < groups; g++) {
+                float *s_pointer = scores + (long)i * stride + r + 4 * g;
+                uint32_t *c_pointer = counts + (long)i * stride + r + 4 * g;
+                mb_u32x4 selected = mb_u32x4_eq(chosen[g], mb_u32x4_splat((uint32_t)i));
+                mb_f32x4 s = mb_f32x4_mul(mb_f32x4_load(s_pointer), decay);
+                mb_f32x4_store(s_pointer, mb_f32x4_add(s, mb_f32x4_select(selected, eta, zero)));
+                mb_u32x4_store(c_pointer, mb_u32x4_sub(mb_u32x4_load(c_pointer), selected));
+            }
+        }
+    }
+}
+
 void mb_router_kernel_vector(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
                              const uint32_t *key1, const uint32_t *key2, int first, int count,
                              uint32_t first_step, long steps)
@@ -103,6 +170,14 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
             sample_two_experts(params, scores, counts, key1, key2, r, 8, first_step, steps);
         for (; r < first + count; r += 4)
             sample_two_experts(params, scores, counts, key1, key2, r, 1, first_step, steps);
+        return;
+    }
+    if (params->mode == MB_ROUTE_SAMPLE) {
+        int r = first;
+        for (; r + 8 <= first + count; r += 8)
+            sample_many_experts(params, scores, counts, key1, key2, r, 2, first_step, steps);
+        for (; r < first + count; r += 4)
+            sample_many_experts(params, scores, counts, key1, key2, r, 1, first_step, steps);
         return;
     }
 
