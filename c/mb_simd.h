@@ -41,8 +41,9 @@ static inline mb_f32x4 mb_f32x4_div(mb_f32x4 a, mb_f32x4 b) { return wasm_f32x4_
 static inline mb_f32x4 mb_f32x4_sqrt(mb_f32x4 a) { return wasm_f32x4_sqrt(a); }
 static inline mb_f32x4 mb_f32x4_floor(mb_f32x4 a) { return wasm_f32x4_floor(a); }
 static inline mb_f32x4 mb_f32x4_abs(mb_f32x4 a) { return wasm_f32x4_abs(a); }
-/* max(a, b) as (a < b) ? b : a, which is what the scalar path computes. */
-static inline mb_f32x4 mb_f32x4_max(mb_f32x4 a, mb_f32x4 b) { return wasm_v128_bitselect(b, a, wasm_f32x4_lt(a, b)); }
+/* max(a, b) as (a < b) ? b : a, which is what the scalar path computes:
+ * WebAssembly's pseudo-maximum, one maxps on x86. */
+static inline mb_f32x4 mb_f32x4_max(mb_f32x4 a, mb_f32x4 b) { return wasm_f32x4_pmax(a, b); }
 static inline mb_u32x4 mb_f32x4_lt(mb_f32x4 a, mb_f32x4 b) { return wasm_f32x4_lt(a, b); }
 static inline mb_u32x4 mb_f32x4_gt(mb_f32x4 a, mb_f32x4 b) { return wasm_f32x4_gt(a, b); }
 /* Lanes of a where mask is all ones, of b elsewhere. */
