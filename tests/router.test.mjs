@@ -127,6 +127,7 @@ const badCli = [
   [['--beta', '1', '--eta', '0.1', '--steps', '10', '--mode', 'top2'], /--mode: 'top2'; expected one of sample\|gumbel-top1\|noisy-top1/],
   [['--beta', '1', '--eta', '0.1', '--steps', '10', '--h', '0,x'], /--h: 'x' is not a decimal number/],
   [['--N', '3', '--beta', '1', '--eta', '0.1', '--steps', '10', '--m0', '0.5'], /--m0 needs --N 2/],
+  [['--replicas', '3', '--traced', '5', '--beta', '1', '--eta', '0.1', '--steps', '10'], /--traced: 5 is more than --replicas 3/],
 ];
 
 test('CLI simulate rejects invalid runs', () => {
@@ -161,4 +162,14 @@ test('CLI simulate writes CSV', () => {
   assert.equal(lines.length, 6);
   assert.equal(lines[5].split(',').length, 11);
   assert.equal(Number(lines[5].split(',')[0]), 5);
+
+  const traced = spawnSync(nativeTool, ['simulate', '--N', '3', '--beta', '1', '--eta', '0.1', '--steps', '50',
+    '--record-every', '10', '--traced', '2', '--replicas', '5', '--csv'], { encoding: 'utf8' });
+  assert.equal(traced.status, 0, traced.stderr);
+  const header = traced.stdout.split('\n')[0].split(',');
+  assert.ok(header.includes('replica_2_window_load_3'), header.join(','));
+  const row = traced.stdout.trim().split('\n')[1].split(',').map(Number);
+  assert.equal(row.length, header.length);
+  const windowLoads = [1, 2, 3].map((i) => row[header.indexOf(`replica_1_window_load_${i}`)]);
+  assert.equal(windowLoads.reduce((a, b) => a + b, 0), 1, 'a replica routes every token to one expert');
 });

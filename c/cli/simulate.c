@@ -65,8 +65,14 @@ static void write_array(json_writer *json, const double *values, int count)
     json_array_end(json);
 }
 
+/* Writes one CSV row per recorded window: the ensemble's score loads and
+ * window loads, the quantiles of m (or of the largest load), mean |m| for
+ * N = 2, and the score loads and window loads of each traced replica. */
 static void write_csv(const mb_router *router, int experts)
 {
+    int traced = mb_router_traced(router);
+    const double *traces = mb_router_record_traces(router);
+    const double *trace_window = mb_router_record_trace_window_loads(router);
     int records = mb_router_record_count(router);
     const double *tau = mb_router_record_tau(router);
     const double *loads = mb_router_record_mean_loads(router);
@@ -78,7 +84,14 @@ static void write_csv(const mb_router *router, int experts)
         printf(",score_load_%d", i);
     for (int i = 1; i <= experts; i++)
         printf(",window_load_%d", i);
-    printf(",q05,q25,q50,q75,q95%s\n", experts == 2 ? ",mean_abs_m" : "");
+    printf(",q05,q25,q50,q75,q95%s", experts == 2 ? ",mean_abs_m" : "");
+    for (int k = 1; k <= traced; k++) {
+        for (int i = 1; i <= experts; i++)
+            printf(",replica_%d_score_load_%d", k, i);
+        for (int i = 1; i <= experts; i++)
+            printf(",replica_%d_window_load_%d", k, i);
+    }
+    printf("\n");
     for (int w = 0; w < records; w++) {
         printf("%.10g", tau[w]);
         for (int i = 0; i < experts; i++)
@@ -89,6 +102,13 @@ static void write_csv(const mb_router *router, int experts)
             printf(",%.10g", quantiles[(long)w * MB_ROUTER_QUANTILES + q]);
         if (experts == 2)
             printf(",%.10g", abs_m[w]);
+        for (int k = 0; k < traced; k++) {
+            long base = ((long)w * traced + k) * experts;
+            for (int i = 0; i < experts; i++)
+                printf(",%.10g", traces[base + i]);
+            for (int i = 0; i < experts; i++)
+                printf(",%.10g", trace_window[base + i]);
+        }
         printf("\n");
     }
 }
@@ -154,13 +174,14 @@ int run_simulate(int argc, char **argv)
         {"m0", OPTION_NUMBER, MB_PARAM_M0, OPTION_OPTIONAL, NULL, "Initial imbalance for N = 2 (default: balanced scores 1/(N*lambda))."},
         {"record-every", OPTION_INTEGER, MB_PARAM_RECORD_EVERY, OPTION_OPTIONAL, NULL, "Steps per recorded window (default: steps/1000, at least 1)."},
         {"bins", OPTION_INTEGER, MB_PARAM_BINS, "40", NULL, "Histogram bins of m on [-1, 1] (N = 2) or of max_i x_i on [0, 1]."},
+        {"traced", OPTION_INTEGER, MB_PARAM_TRACED, "0", NULL, "Replicas (the first ones) whose loads --csv also prints, up to 8."},
         {"histogram-at", OPTION_TEXT, -1, OPTION_OPTIONAL, NULL, "Times tau, comma-separated, at which to take extra histograms (up to 64)."},
         {"threshold", OPTION_NUMBER, MB_PARAM_THRESHOLD, OPTION_OPTIONAL, NULL, "|m| that marks a collapsed state for switching (default: half the mean-field |m*|, N = 2)."},
         {"switch-after", OPTION_NUMBER, MB_PARAM_SWITCH_AFTER, OPTION_OPTIONAL, NULL, "Time tau before which switches are not counted (default: 10 relaxation times of the slower stable state)."},
         {"scalar", OPTION_FLAG, -1, OPTION_OPTIONAL, NULL, "Use the scalar kernel instead of the 4-lane one (same results)."},
         {"csv", OPTION_FLAG, -1, OPTION_OPTIONAL, NULL, "Print the recorded time series as CSV instead of JSON."},
     };
-    enum { N_, BETA, ETA, LAMBDA, BIAS, SIGMA, MODE, REPLICAS, STEPS, SEED, M0, RECORD, BINS, HISTOGRAM_AT,
+    enum { N_, BETA, ETA, LAMBDA, BIAS, SIGMA, MODE, REPLICAS, STEPS, SEED, M0, RECORD, BINS, TRACED, HISTOGRAM_AT,
            THRESHOLD, SWITCH_AFTER, SCALAR, CSV };
     option_value values[COUNT(specs)];
     parse_result parsed = options_parse(command, summary, specs, COUNT(specs), argc, argv, values);
@@ -196,7 +217,12 @@ int run_simulate(int argc, char **argv)
     config.replicas = (int)values[REPLICAS].number;
     config.steps = (long)values[STEPS].number;
     config.seed = (uint64_t)values[SEED].number;
-    config.traced = 0;
+    config.traced = (int)values[TRACED].number;
+    if (config.traced > config.replicas) {
+        fprintf(stderr, "moe-bif %s: invalid value for --traced: %d is more than --replicas %d\n", command,
+                config.traced, config.replicas);
+        return 2;
+    }
     config.vector = !values[SCALAR].present;
     config.record_every = values[RECORD].present ? (long)values[RECORD].number
                                                  : (config.steps + 999) / 1000;
