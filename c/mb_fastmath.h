@@ -29,6 +29,11 @@
 #define MB_HALF_PI 1.57079632679489662f
 /* exp(r) ~ 1 + C1 r + ... + C5 r^5 on |r| <= ln(2)/2, fitted to minimise the
  * relative error at 4000 Chebyshev nodes with the constant term held at 1. */
+/* 1.5 * 2^23 + 127: for an integer k with |k| < 2^22, the float k + this
+ * constant holds k + 127 in its low mantissa bits, so shifting its bits left
+ * by 23 gives the exponent field of 2^k (the constant's own bits shift out).
+ * This avoids a float-to-int conversion, which is slow in vector form. */
+#define MB_EXP_BIAS_SHIFTER 12583039.0f
 #define MB_EXP_C1 0.999999523f
 #define MB_EXP_C2 0.499991417f
 #define MB_EXP_C3 0.166681141f
@@ -42,7 +47,7 @@ static inline float mb_fast_exp(float x)
     float k = __builtin_floorf(x * MB_LOG2E + 0.5f);
     float r = (x - k * MB_LN2_HIGH) - k * MB_LN2_LOW;
     float p = 1.0f + r * (MB_EXP_C1 + r * (MB_EXP_C2 + r * (MB_EXP_C3 + r * (MB_EXP_C4 + r * MB_EXP_C5))));
-    uint32_t scale = (uint32_t)((int32_t)k + 127) << 23;
+    uint32_t scale = mb_bits_from_float(k + MB_EXP_BIAS_SHIFTER) << 23;
     return p * mb_float_from_bits(scale);
 }
 
@@ -58,7 +63,7 @@ static inline mb_f32x4 mb_fast_exp4(mb_f32x4 x)
     p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C2), mb_f32x4_mul(r, p));
     p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C1), mb_f32x4_mul(r, p));
     p = mb_f32x4_add(mb_f32x4_splat(1.0f), mb_f32x4_mul(r, p));
-    mb_u32x4 scale = mb_u32x4_shl(mb_u32x4_add(mb_i32x4_from_f32(k), mb_u32x4_splat(127)), 23);
+    mb_u32x4 scale = mb_u32x4_shl(mb_u32x4_bits(mb_f32x4_add(k, mb_f32x4_splat(MB_EXP_BIAS_SHIFTER))), 23);
     return mb_f32x4_mul(p, mb_f32x4_from_bits(scale));
 }
 
