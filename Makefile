@@ -13,7 +13,7 @@ TEST_SRC := $(wildcard tests/c/*.c)
 
 WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 NATIVE_FLAGS := $(WARNINGS) -O2 -g -MMD -MP
-SANITIZE_FLAGS := $(WARNINGS) -O1 -g -MMD -MP -fsanitize=address,undefined \
+SANITIZE_FLAGS := $(WARNINGS) -O1 -g -MMD -MP -fsanitize=address,undefined,float-cast-overflow \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer
 WASM_FLAGS := -O3 -msimd128 --no-entry -sSTANDALONE_WASM=1 -sALLOW_MEMORY_GROWTH=1 -sFILESYSTEM=0
 

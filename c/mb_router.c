@@ -54,8 +54,9 @@ double mb_router_memory_estimate(const mb_router_config *config)
     double stride = 4.0 * ceil(config->replicas / 4.0);
     double state = stride * config->experts * (sizeof(float) + sizeof(uint32_t)) + stride * 2 * sizeof(uint32_t)
                    + config->replicas * (sizeof(double) + 1.0);
+    int traced_rows = config->traced > 0 ? config->traced : 1;
     double per_record = (1 + 2.0 * config->experts + MB_ROUTER_QUANTILES + 1
-                         + 2.0 * config->traced * config->experts) * sizeof(double);
+                         + 2.0 * traced_rows * config->experts) * sizeof(double);
     return state + per_record * (double)planned_records(config);
 }
 
@@ -128,8 +129,9 @@ mb_status mb_router_create(const mb_router_config *config, mb_router **out, mb_p
     router->mean_window_loads = malloc((size_t)(records + 1) * n * sizeof(double));
     router->quantiles = malloc((size_t)(records + 1) * MB_ROUTER_QUANTILES * sizeof(double));
     router->mean_abs_m = malloc((size_t)(records + 1) * sizeof(double));
-    router->traces = malloc((size_t)(records + 1) * (config->traced + 1) * n * sizeof(double));
-    router->trace_window_loads = malloc((size_t)(records + 1) * (config->traced + 1) * n * sizeof(double));
+    int traced_rows = config->traced > 0 ? config->traced : 1; /* one row so malloc never gets 0 */
+    router->traces = malloc((size_t)(records + 1) * traced_rows * n * sizeof(double));
+    router->trace_window_loads = malloc((size_t)(records + 1) * traced_rows * n * sizeof(double));
     router->sort_buffer = malloc((size_t)config->replicas * sizeof(double));
     router->side = calloc((size_t)config->replicas, 1);
     if (router->scores == NULL || router->counts == NULL || router->key1 == NULL || router->key2 == NULL
@@ -361,11 +363,9 @@ mb_status mb_router_histogram(const mb_router *router, int bins, double low, dou
         counts[b] = 0.0;
     for (int r = 0; r < router->config.replicas; r++) {
         double value = replica_statistic(router, r);
-        int b = (int)floor((value - low) / (high - low) * bins);
-        if (b < 0)
-            b = 0;
-        if (b >= bins)
-            b = bins - 1;
+        /* Clamp in floating point first: far-out values would overflow int. */
+        double position = floor((value - low) / (high - low) * bins);
+        int b = position < 0.0 ? 0 : position >= bins ? bins - 1 : (int)position;
         counts[b] += 1.0;
     }
     return MB_OK;

@@ -5,10 +5,13 @@
  *
  * Random draws per step, by counter (see mb_random.h):
  *   sample:            one uniform, counter = step
- *   gumbel-top1:       one uniform per expert, counter = step*N + i
- *   noisy-top1:        one uniform per expert, counter = step*N + i; experts
- *                      2j and 2j+1 share a Box-Muller pair (the last expert
- *                      of an odd N uses the cosine half of its own pair)
+ *   gumbel-top1:       one uniform per expert, counter = step*M + i
+ *   noisy-top1:        one uniform per expert, counter = step*M + i; experts
+ *                      2j and 2j+1 share a Box-Muller pair, and the last
+ *                      expert of an odd N uses the cosine half of the pair
+ *                      (step*M + N - 1, step*M + N)
+ * with M = N rounded up to even, so no two steps share a counter
+ * (M*steps <= 256*10^7 < 2^32).
  */
 #include <stdint.h>
 
@@ -220,7 +223,7 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
             } else {
                 mb_f32x4 best = mb_f32x4_splat(-3.0e38f);
                 chosen = mb_u32x4_splat(0);
-                uint32_t base = step * (uint32_t)n;
+                uint32_t base = step * (uint32_t)(n + (n & 1));
                 for (int i = 0; i < n; i++) {
                     mb_f32x4 noise;
                     if (params->mode == MB_ROUTE_GUMBEL_TOP1) {
@@ -294,7 +297,7 @@ void mb_router_kernel_scalar(const mb_router_kernel_params *params, float *score
             } else {
                 float best = -3.0e38f;
                 chosen = 0;
-                uint32_t base = step * (uint32_t)n;
+                uint32_t base = step * (uint32_t)(n + (n & 1));
                 for (int i = 0; i < n; i++) {
                     float noise;
                     if (params->mode == MB_ROUTE_GUMBEL_TOP1) {

@@ -284,6 +284,11 @@ EXPORT double mb_wasm_router_memory_limit(void) { return MB_ROUTER_MEMORY_LIMIT;
 
 EXPORT int mb_wasm_router_advance(mb_router *router, double steps)
 {
+    /* long is 32 bits here; no run takes more than MB_ROUTER_MAX_STEPS. */
+    if (!(steps >= 0.0))
+        return MB_ERR_OUT_OF_RANGE;
+    if (steps > (double)MB_ROUTER_MAX_STEPS)
+        steps = (double)MB_ROUTER_MAX_STEPS;
     return mb_router_advance(router, (long)steps);
 }
 
@@ -357,6 +362,11 @@ EXPORT int mb_wasm_fokker_planck_density(int link, double K, double H, double ep
     mb_status status = init_model(&model, link, K, H, bad_param);
     if (status != MB_OK)
         return status;
+    if (mb_param_check(MB_PARAM_SAMPLES, count) != MB_OK) {
+        if (bad_param != NULL)
+            *bad_param = MB_PARAM_SAMPLES;
+        return MB_ERR_OUT_OF_RANGE;
+    }
     return mb_fokker_planck_density(&model, epsilon, count, m_out, density_out);
 }
 

@@ -67,7 +67,7 @@ test('WASM vector and scalar kernels agree bit for bit', () => {
     const scalar = core.createRouter({ ...c, vector: false });
     vector.advance(c.steps);
     scalar.advance(c.steps);
-    assert.deepEqual(vector.scores(c.replicas), scalar.scores(c.replicas), `${c.mode} N=${c.experts}`);
+    assert.deepEqual(vector.scores(), scalar.scores(), `${c.mode} N=${c.experts}`);
     vector.dispose();
     scalar.dispose();
   }
@@ -79,7 +79,11 @@ test('a run split into chunks matches one call', () => {
   const pieces = core.createRouter(c);
   whole.advance(c.steps);
   for (let done = 0; done < c.steps; done += 97) pieces.advance(97);
-  assert.deepEqual(whole.scores(c.replicas), pieces.scores(c.replicas));
+  assert.deepEqual(whole.scores(), pieces.scores());
+  const total = whole.recordCount;
+  assert.throws(() => whole.records(-2), new RegExp(`from must be a whole number in \\[0, ${total}\\]`));
+  assert.throws(() => whole.records(total + 1), /from must be a whole number/);
+  assert.equal(whole.records(total).count, 0);
   whole.dispose();
   pieces.dispose();
   assert.throws(() => whole.advance(1), /disposed/);
@@ -108,6 +112,8 @@ const badRuns = [
   [{ beta: 1, eta: 0.1, steps: 100000, recordEvery: 1 }, 'record-every', /use at least 5/],
   [{ beta: -1, eta: 0.1, steps: 10 }, 'beta', /beta = -1 is out of range/],
   [{ mode: 'noisy-top1', sigma: 0, beta: 1, eta: 0.1, steps: 10 }, 'sigma', /sigma = 0 is out of range/],
+  [{ experts: 3, bias: [0, 0, 0], initialScores: [0.3], beta: 1, eta: 0.1, steps: 10 }, 'initial score', /must have N = 3 values, not 1/],
+  [{ experts: 2, initialScores: new Array(128).fill(0.5), beta: 1, eta: 0.1, steps: 10 }, 'initial score', /not 128/],
 ];
 
 test('invalid runs are rejected before they start', () => {

@@ -103,6 +103,8 @@ test('bad parameters raise CoreError naming the parameter', () => {
     [() => core.branches('tanh', 'H', -500, 1), 'H', /H = -500 is out of range/],
     [() => core.branches('tanh', 'K', 2, 1), 'from', /from \(2\) must be less than to \(1\)/],
     [() => core.equilibria('softmax', 1, 0), 'link', /link must be 'tanh' or 'erf'/],
+    [() => core.fokkerPlanckDensity('tanh', 2, 0, 0.01, 1), 'samples', /samples = 1 is out of range/],
+    [() => core.field('tanh', 1, 0, 2 ** 29 + 1), 'samples', /samples = 536870913 is out of range/],
   ];
   for (const [call, parameter, pattern] of cases) {
     assert.throws(call, (error) => error instanceof CoreError && error.parameter === parameter && pattern.test(error.message));

@@ -264,6 +264,13 @@ int run_simulate(int argc, char **argv)
             fprintf(stderr, "moe-bif %s: the run is too long: replicas * steps * N = %.3g exceeds %.3g; "
                             "reduce --replicas or --steps\n", command,
                     (double)config.replicas * config.steps * config.experts, MB_ROUTER_MAX_WORK);
+        } else if (bad == MB_PARAM_BIAS) {
+            for (int i = 0; i < experts; i++) {
+                if (mb_param_check(MB_PARAM_BIAS, bias[i]) != MB_OK) {
+                    options_report_range(command, "h", bias[i], MB_PARAM_BIAS);
+                    break;
+                }
+            }
         } else {
             fprintf(stderr, "moe-bif %s: invalid parameter %s\n", command, info != NULL ? info->name : "?");
         }

@@ -384,6 +384,10 @@ void test_router_records_and_histogram(void)
     for (int b = 0; b < 20; b++)
         total += counts[b];
     CHECK_CLOSE(total, 101.0, 0.0, 0.0);
+    /* Values far outside a tiny range land in the end bins, not in an
+     * overflowed one. */
+    CHECK_INT(mb_router_histogram(router, 4, -1e-12, 1e-12, counts), MB_OK);
+    CHECK_CLOSE(counts[0] + counts[3], 101.0, 0.0, 0.0);
     long events;
     double exposure, wait;
     CHECK_INT(mb_router_switching(router, &events, &exposure, &wait), MB_OK);

@@ -17,6 +17,7 @@ export const ROUTE_MODES = Object.freeze(['sample', 'gumbel-top1', 'noisy-top1']
 export const QUANTILE_LEVELS = Object.freeze([0.05, 0.25, 0.5, 0.75, 0.95]);
 
 const STATUS_LENGTH_MISMATCH = 9;
+const MAX_BUFFER_VALUES = 2 ** 26; // 512 MiB of doubles, below the 2 GiB the module can address
 const STATUS_MEMORY_LIMIT = 10;
 
 const STATUS_OUT_OF_RANGE = 3;
@@ -231,7 +232,7 @@ class Core {
             folds: points.filter((point) => point.kind === 'fold'),
             branchPoints: points.filter((point) => point.kind === 'branch'),
           };
-        }, count);
+        });
       } finally {
         wasm.mb_wasm_branches_free(handle);
       }
@@ -245,6 +246,8 @@ class Core {
   fokkerPlanckDensity(link, K, H, epsilon, count = 400) {
     const linkId = linkIndex(link);
     this.#checkEpsilon(epsilon);
+    const message = this.checkParameter('samples', count);
+    if (message) throw new CoreError(message, { parameter: 'samples', value: count });
     return this.#withBuffers({ m: ['f64', count], density: ['f64', count], bad: ['i32', 1] }, (buffers) => {
       const status = this.#wasm.mb_wasm_fokker_planck_density(linkId, K, H, epsilon, count, buffers.m, buffers.density, buffers.bad);
       this.#throwOnStatus(status, 'fokkerPlanckDensity', buffers.bad, { K, H, samples: count });
@@ -309,8 +312,16 @@ class Core {
     } = config;
     const modeId = modeIndex(mode);
     const biasValues = bias ?? new Array(experts).fill(0);
+    if (!Number.isInteger(experts) || experts < 2 || experts > 256) {
+      const message = this.checkParameter('N', experts) ?? `N must be a whole number in [2, 256].`;
+      throw new CoreError(message, { parameter: 'N', value: experts });
+    }
     if (biasValues.length !== experts) {
       throw new CoreError(`h must have N = ${experts} values, not ${biasValues.length}.`, { parameter: 'h', value: biasValues });
+    }
+    if (initialScores && initialScores.length !== experts) {
+      throw new CoreError(`The initial scores must have N = ${experts} values, not ${initialScores.length}.`,
+        { parameter: 'initial score', value: initialScores });
     }
     for (const [name, value] of [['N', experts], ['replicas', replicas], ['steps', steps], ['seed', seed],
       ['record-every', recordEvery], ['traced', traced]]) {
@@ -363,7 +374,7 @@ class Core {
         }
         return pointer;
       });
-    return new RouterRun(this, wasm, handle, { experts, traced, steps, recordEvery });
+    return new RouterRun(this, wasm, handle, { experts, replicas, traced, steps, recordEvery });
   }
 
   // Package-private helpers for RouterRun.
@@ -399,15 +410,20 @@ class Core {
 
   // Allocates one buffer per entry of spec ({ name: [type, length] }), calls
   // body with their addresses and frees them afterwards, whatever happens.
-  // sizeHint is the largest length, checked before anything is allocated.
-  #withBuffers(spec, body, sizeHint = 0) {
-    if (!Number.isInteger(sizeHint) || sizeHint < 0 || sizeHint > 1e7) {
-      throw new CoreError(`samples must be a whole number from 2 to 100000, not ${describe(sizeHint)}.`,
-        { parameter: 'samples', value: sizeHint });
+  // sizeHint is the caller's sample count, checked against the samples range
+  // before anything is allocated; every length is checked too, because a
+  // byte count beyond 2^31 would wrap in the module's int argument.
+  #withBuffers(spec, body, sizeHint = null) {
+    if (sizeHint !== null) {
+      const message = this.checkParameter('samples', sizeHint);
+      if (message) throw new CoreError(message, { parameter: 'samples', value: sizeHint });
     }
     const pointers = {};
     try {
       for (const [name, [type, length]] of Object.entries(spec)) {
+        if (!Number.isInteger(length) || length < 0 || length > MAX_BUFFER_VALUES) {
+          throw new CoreError(`Invalid buffer length ${describe(length)} for ${name}: at most ${MAX_BUFFER_VALUES} values.`);
+        }
         const bytes = Math.max(1, length) * (type === 'f64' ? 8 : 4); // f64, or i32/f32
         const pointer = this.#wasm.mb_wasm_alloc(bytes);
         if (pointer === 0) throw new CoreError(`Out of memory: could not allocate ${bytes} bytes.`);
@@ -470,6 +486,7 @@ class RouterRun {
     this.#wasm = wasm;
     this.#handle = handle;
     this.experts = shape.experts;
+    this.replicas = shape.replicas;
     this.traced = shape.traced;
     this.steps = shape.steps;
     this.recordEvery = shape.recordEvery;
@@ -502,7 +519,11 @@ class RouterRun {
    */
   records(from = 0) {
     const handle = this.#live();
-    const count = this.recordCount - from;
+    const total = this.recordCount;
+    if (!Number.isInteger(from) || from < 0 || from > total) {
+      throw new CoreError(`records(from): from must be a whole number in [0, ${total}], not ${from}.`);
+    }
+    const count = total - from;
     const n = this.experts;
     const k = this.traced;
     const read = (pointer, width) => this.#core._read('f64', pointer + from * width * 8, count * width);
@@ -540,9 +561,9 @@ class RouterRun {
     });
   }
 
-  /** Copies the scores, replica-major: out[r*N + i]. */
-  scores(replicas) {
-    const length = replicas * this.experts;
+  /** Copies the scores of every replica, replica-major: out[r*N + i]. */
+  scores() {
+    const length = this.replicas * this.experts;
     return this.#core._withBuffers({ out: ['f32', length] }, (buffers) => {
       const status = this.#wasm.mb_wasm_router_scores(this.#live(), buffers.out, length);
       if (status !== 0) this.#core._throwOnStatus(status, 'scores');

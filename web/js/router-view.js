@@ -137,8 +137,12 @@ export function createRouterView(core, root) {
     worker = new Worker(new URL('./router-worker.js', import.meta.url), { type: 'module' });
     worker.addEventListener('message', (event) => handleMessage(event.data));
     worker.addEventListener('error', (event) => {
-      showError(`The simulation worker failed: ${event.message ?? 'unknown error'}`);
+      // A worker that failed to load or crashed is replaced on the next run.
+      worker.terminate();
+      worker = null;
+      showError(`The simulation worker failed: ${event.message ?? 'unknown error'}. Try again, or reload the page.`);
       finish('Failed.');
+      root.dataset.result = 'error';
     });
     return worker;
   }
@@ -193,7 +197,9 @@ export function createRouterView(core, root) {
     } else {
       const link = linkOf(config.mode);
       const { criticalH } = core.criticalH(link, Math.min(meanField.K, 1e6));
-      const range = Math.min(100, niceCeiling(Math.max(0.5, 1.6 * criticalH)));
+      // The bias is H for tanh modes and sigma*H for noisy-top1, and |h| <= 100.
+      const biasPerH = config.mode === 'noisy-top1' ? config.sigma : 1;
+      const range = Math.min(100 / biasPerH, niceCeiling(Math.max(0.5, 1.6 * criticalH)));
       // The Steps field is the length of the whole sweep, up and down.
       const stepsPerPoint = Math.floor(config.steps / (2 * SWEEP_POINTS));
       active.sweepRange = range;
@@ -203,7 +209,7 @@ export function createRouterView(core, root) {
   }
 
   function cancel() {
-    if (!active) return;
+    if (!active || !worker) return;
     worker.postMessage({ type: 'cancel', id: active.id });
     elements.status.textContent = 'Cancelling…';
   }
