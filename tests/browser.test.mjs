@@ -206,6 +206,9 @@ test('router run streams progress and fills its charts', async () => {
   });
   assert.equal(histogram.bins, 40);
   assert.ok(Math.abs(histogram.mass - 1) < 1e-9, `histogram integrates to ${histogram.mass}`);
+  const histogramLabels = await page.evaluate(() => globalThis.Chart.getChart(
+    document.getElementById('router-histogram-chart')).data.datasets.map((dataset) => dataset.label));
+  assert.deepEqual(histogramLabels, ['simulation', 'Fokker–Planck']);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -225,6 +228,10 @@ test('long router run cancels and page stays responsive', async () => {
   assert.ok(stepsDone > 0, `cancelled at step ${stepsDone}`);
   assert.ok(stepsDone < 10000000, `cancelled at step ${stepsDone}, after the end`);
   assert.match(await page.textContent('#router-status-text'), /^Cancelled at step/);
+  // The histogram followed the run up to the cancel.
+  const bins = await page.evaluate(() => globalThis.Chart.getChart(
+    document.getElementById('router-histogram-chart')).data.datasets[0]?.data.length ?? 0);
+  assert.equal(bins, 40);
   assert.equal(await page.isDisabled('#router-run'), false);
   assert.deepEqual(problems, []);
   await context.close();

@@ -225,6 +225,7 @@ export function createRouterView(core, root) {
         + `${message.steps.toLocaleString('en')} (τ = ${formatNumber(epsilon * message.stepsDone)}), `
         + `about ${left < 60 ? `${left.toFixed(0)} s` : `${(left / 60).toFixed(1)} min`} left`;
       if (message.records) appendRecords(active.records, message.records, active.config);
+      if (message.histogram) active.histogram = message.histogram;
       if (message.sweep) active.sweep = message.sweep;
       root.dataset.stepsDone = String(message.stepsDone);
       scheduleDraw();
@@ -266,8 +267,13 @@ export function createRouterView(core, root) {
     requestAnimationFrame(() => {
       frameRequested = false;
       if (!active) return;
-      if (active.kind === 'simulate') drawTraces(active);
-      else drawHysteresis(active);
+      if (active.kind === 'simulate') {
+        drawTraces(active);
+        // The histogram evolves with the run; the theory is added at the end.
+        if (active.histogram) drawHistogram(active, active.histogram, false);
+      } else {
+        drawHysteresis(active);
+      }
     });
   }
 
@@ -315,7 +321,7 @@ export function createRouterView(core, root) {
     replaceDatasets(traces, datasets);
   }
 
-  function drawHistogram(run, counts) {
+  function drawHistogram(run, counts, withTheory = true) {
     const { config, meanField } = run;
     const low = config.experts === 2 ? -1 : 0;
     const width = (1 - low) / counts.length;
@@ -326,8 +332,7 @@ export function createRouterView(core, root) {
     const datasets = [lineDataset('simulation', centers, density, colors.blue,
       { stepped: 'middle', fill: 'origin', backgroundColor: withAlpha(colors.blue, 0.25) })];
     const epsilon = config.eta * config.lambda;
-    if (config.experts === 2 && typeof core.fokkerPlanckDensity === 'function'
-      && meanField.K <= 1e6 && Math.abs(meanField.H) <= 100) {
+    if (withTheory && config.experts === 2 && meanField.K <= 1e6 && Math.abs(meanField.H) <= 100) {
       try {
         const theory = core.fokkerPlanckDensity(linkOf(config.mode), meanField.K, meanField.H, epsilon, 400);
         datasets.push(lineDataset('Fokker–Planck', theory.m, theory.density, colors.vermillion, { borderWidth: 2 }));

@@ -3,7 +3,8 @@
 //   in:  { type: 'simulate', id, config, chunkSteps, histogram: { bins, low, high } }
 //        { type: 'hysteresis', id, config, sweep: { from, to, points, stepsPerPoint } }
 //        { type: 'cancel', id }
-//   out: { type: 'progress', id, stepsDone, steps, records }   (records added since the last message)
+//   out: { type: 'progress', id, stepsDone, steps, records, histogram }
+//        (records added since the last message; the histogram of m now)
 //        { type: 'done', id, result }
 //        { type: 'cancelled', id }
 //        { type: 'error', id, message }
@@ -27,7 +28,8 @@ async function simulate({ id, config, chunkSteps, histogram }) {
       run.advance(chunkSteps);
       const records = run.records(sent);
       sent += records.count;
-      postMessage({ type: 'progress', id, stepsDone: run.stepsDone, steps: config.steps, records });
+      const counts = histogram ? run.histogram(histogram.bins, histogram.low, histogram.high) : null;
+      postMessage({ type: 'progress', id, stepsDone: run.stepsDone, steps: config.steps, records, histogram: counts });
       await yieldToMessages();
     }
     return {
