@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the native tool and tests, the WebAssembly module and the web root
 # under build/, installing what is missing first. npm packages are always
-# installed. gcc, make and Emscripten (and Chromium with --with-browser) are
-# installed from apt when run as root on a Debian-like system; otherwise the
+# installed. When run as root on a Debian-like system, gcc, make and
+# Emscripten (and Chromium with --with-browser) come from apt. Otherwise the
 # script stops with the command to run. make rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")"

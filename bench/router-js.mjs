@@ -1,7 +1,7 @@
-// The discrete router's sample mode in plain JavaScript, for the benchmark:
-// the same algorithm as the WebAssembly kernels (float32 scores, max-shifted
-// softmax, one uniform per step from a keyed counter hash), written as a
-// JavaScript programmer would, with Math.exp and Math.imul.
+// The discrete router's sample mode in plain JavaScript, for the benchmark.
+// It is the same algorithm as the WebAssembly kernels: float32 scores,
+// max-shifted softmax, one uniform per step from a keyed counter hash. It is
+// written as a JavaScript programmer would, with Math.exp and Math.imul.
 
 function fmix32(x) {
   x ^= x >>> 16;

@@ -22,8 +22,9 @@
  * H(z) = z - g(z)/g'(z) (see mb_fold.h) equals H. At H = 0 the pitchfork
  * (K, m) = (1, 0) is a branch point.
  *
- * Special points are part of the point list: folds, with the stable m that a
- * jump at the fold reaches; branch points; and the window edges.
+ * Special points are part of the point list. They are the folds, each with
+ * the stable m that a jump at the fold reaches, the branch points, and the
+ * window edges.
  */
 #ifndef MB_BRANCHES_H
 #define MB_BRANCHES_H

@@ -1,7 +1,7 @@
 /* Single-precision exp, log and sin/cos(2*pi*u), in scalar and 4-lane vector
- * form, built only from IEEE-754 basic operations so that the native build,
- * WebAssembly, the scalar and the vector paths agree bit for bit (the C
- * library's expf and logf differ between glibc and musl).
+ * form. They use only IEEE-754 basic operations, so the native build,
+ * WebAssembly, the scalar and the vector paths agree bit for bit, which the C
+ * library's expf and logf would not: they differ between glibc and musl.
  *
  *   exp(x):  x = k*ln2 + r with k = floor(x*log2(e) + 1/2), |r| <= ln2/2,
  *            exp(r) by a degree-5 least-squares polynomial on Chebyshev nodes
@@ -30,7 +30,7 @@
 /* exp(r) ~ 1 + C1 r + ... + C5 r^5 on |r| <= ln(2)/2, fitted to minimise the
  * relative error at 4000 Chebyshev nodes with the constant term held at 1. */
 /* 1.5 * 2^23 + 127: for an integer k with |k| < 2^22, the float k + this
- * constant holds k + 127 in its low mantissa bits, so shifting its bits left
+ * constant contains k + 127 in its low mantissa bits, so shifting its bits left
  * by 23 gives the exponent field of 2^k (the constant's own bits shift out).
  * This avoids a float-to-int conversion, which is slow in vector form. */
 #define MB_EXP_BIAS_SHIFTER 12583039.0f

@@ -469,6 +469,26 @@ static void symmetrise(double *values, int count)
     }
 }
 
+/* Writes the points the quadrature grid is refined toward: -1, the given
+ * extra points and every equilibrium of the model. */
+static mb_status collect_foci(const mb_model *model, const double *extra, int extra_count,
+                              double *foci, int *focus_count)
+{
+    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
+    int equilibrium_count = 0;
+    mb_status status = mb_equilibria_find(model, equilibria, &equilibrium_count);
+    if (status != MB_OK)
+        return status;
+    int count = 0;
+    foci[count++] = -1.0;
+    for (int i = 0; i < extra_count; i++)
+        foci[count++] = extra[i];
+    for (int i = 0; i < equilibrium_count; i++)
+        foci[count++] = equilibria[i].m;
+    *focus_count = count;
+    return MB_OK;
+}
+
 mb_status mb_fokker_planck_density(const mb_model *model, double epsilon, int count,
                                    double *m_out, double *density_out)
 {
@@ -480,21 +500,15 @@ mb_status mb_fokker_planck_density(const mb_model *model, double epsilon, int co
     if (!epsilon_is_valid(epsilon) || mb_param_check(MB_PARAM_SAMPLES, count) != MB_OK)
         return MB_ERR_OUT_OF_RANGE;
 
-    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
-    int equilibrium_count = 0;
-    status = mb_equilibria_find(model, equilibria, &equilibrium_count);
+    double foci[MB_EQUILIBRIA_MAX + 2];
+    int focus_count = 0;
+    const double right_end = 1.0;
+    status = collect_foci(model, &right_end, 1, foci, &focus_count);
     if (status != MB_OK)
         return status;
 
     fp_context context;
     context_init(&context, model, epsilon);
-
-    double foci[MB_EQUILIBRIA_MAX + 2];
-    int focus_count = 0;
-    foci[focus_count++] = -1.0;
-    foci[focus_count++] = 1.0;
-    for (int i = 0; i < equilibrium_count; i++)
-        foci[focus_count++] = equilibria[i].m;
 
     double breaks[MAX_BREAKS];
     int break_count = 0;
@@ -563,22 +577,15 @@ static double log_inner_slope(const fp_sample *sample, double log_inner, double 
 static mb_status log_passage_left_to_right(const mb_model *model, double epsilon, double from,
                                            double to, double *log_time)
 {
-    mb_equilibrium equilibria[MB_EQUILIBRIA_MAX];
-    int equilibrium_count = 0;
-    mb_status status = mb_equilibria_find(model, equilibria, &equilibrium_count);
+    double foci[MB_EQUILIBRIA_MAX + 3];
+    int focus_count = 0;
+    const double ends[2] = {from, to};
+    mb_status status = collect_foci(model, ends, 2, foci, &focus_count);
     if (status != MB_OK)
         return status;
 
     fp_context context;
     context_init(&context, model, epsilon);
-
-    double foci[MB_EQUILIBRIA_MAX + 3];
-    int focus_count = 0;
-    foci[focus_count++] = -1.0;
-    foci[focus_count++] = from;
-    foci[focus_count++] = to;
-    for (int i = 0; i < equilibrium_count; i++)
-        foci[focus_count++] = equilibria[i].m;
 
     double breaks[MAX_BREAKS];
     int break_count = 0;

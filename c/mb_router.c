@@ -365,7 +365,11 @@ mb_status mb_router_histogram(const mb_router *router, int bins, double low, dou
         double value = replica_statistic(router, r);
         /* Clamp in floating point first: far-out values would overflow int. */
         double position = floor((value - low) / (high - low) * bins);
-        int b = position < 0.0 ? 0 : position >= bins ? bins - 1 : (int)position;
+        int b = bins - 1;
+        if (position < 0.0)
+            b = 0;
+        else if (position < bins)
+            b = (int)position;
         counts[b] += 1.0;
     }
     return MB_OK;

@@ -28,8 +28,9 @@
  * switch_after count, which leaves out the start-up transient. The mean
  * waiting time is the time replicas spent in a collapsed state after
  * switch_after, finished stays and unfinished ones alike, divided by the
- * number of switches: the maximum-likelihood estimate for exponential waiting
- * times, comparable with the Kramers time even when few stays end in the run.
+ * number of switches. That is the maximum-likelihood estimate for
+ * exponential waiting times, so it is comparable with the Kramers time even
+ * when few stays end within the run.
  *
  * Accepted approximation: float32 scores resolve an increment eta next to
  * scores of order 1/lambda only while eta*lambda >= 1e-5 (rounding below 1 %

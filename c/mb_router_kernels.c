@@ -25,6 +25,19 @@
 #define MB_NO_VECTORIZE
 #endif
 
+/* Applies one step's selection to expert i of a group of 4 replicas: the
+ * score decays and gains eta where i was chosen, and the count goes up by
+ * one there (the selected lanes are all ones, that is -1, so subtracting
+ * adds 1). */
+static inline void apply_selection(float *score, uint32_t *count, mb_u32x4 chosen, int i,
+                                   mb_f32x4 decay, mb_f32x4 eta)
+{
+    mb_u32x4 selected = mb_u32x4_eq(chosen, mb_u32x4_splat((uint32_t)i));
+    mb_f32x4 s = mb_f32x4_mul(mb_f32x4_load(score), decay);
+    mb_f32x4_store(score, mb_f32x4_add(s, mb_f32x4_select(selected, eta, mb_f32x4_splat(0.0f))));
+    mb_u32x4_store(count, mb_u32x4_sub(mb_u32x4_load(count), selected));
+}
+
 /* Two experts in sample mode, the common case, for `groups` groups of 4
  * replicas at once. It computes what the general loop below computes, to the
  * bit: the larger weight is exp(0) = 1 exactly, so one exp per step gives
@@ -148,12 +161,8 @@ static inline void sample_many_experts(const mb_router_kernel_params *params, fl
         }
         for (int i = 0; i < n; i++) {
             for (int g = 0; g < groups; g++) {
-                float *s_pointer = scores + (long)i * stride + r + 4 * g;
-                uint32_t *c_pointer = counts + (long)i * stride + r + 4 * g;
-                mb_u32x4 selected = mb_u32x4_eq(chosen[g], mb_u32x4_splat((uint32_t)i));
-                mb_f32x4 s = mb_f32x4_mul(mb_f32x4_load(s_pointer), decay);
-                mb_f32x4_store(s_pointer, mb_f32x4_add(s, mb_f32x4_select(selected, eta, zero)));
-                mb_u32x4_store(c_pointer, mb_u32x4_sub(mb_u32x4_load(c_pointer), selected));
+                long offset = (long)i * stride + r + 4 * g;
+                apply_selection(scores + offset, counts + offset, chosen[g], i, decay, eta);
             }
         }
     }
@@ -246,14 +255,8 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
             }
 
             for (int i = 0; i < n; i++) {
-                float *s_pointer = scores + (long)i * stride + r;
-                uint32_t *c_pointer = counts + (long)i * stride + r;
-                mb_u32x4 selected = mb_u32x4_eq(chosen, mb_u32x4_splat((uint32_t)i));
-                mb_f32x4 s = mb_f32x4_mul(mb_f32x4_load(s_pointer), decay);
-                s = mb_f32x4_add(s, mb_f32x4_select(selected, eta, zero));
-                mb_f32x4_store(s_pointer, s);
-                /* selected lanes are all ones, that is -1: subtracting adds 1. */
-                mb_u32x4_store(c_pointer, mb_u32x4_sub(mb_u32x4_load(c_pointer), selected));
+                long offset = (long)i * stride + r;
+                apply_selection(scores + offset, counts + offset, chosen, i, decay, eta);
             }
         }
     }

@@ -312,6 +312,33 @@ class Core {
     } = config;
     const modeId = modeIndex(mode);
     const biasValues = bias ?? new Array(experts).fill(0);
+    this.#checkRouterShape({ experts, biasValues, initialScores, replicas, steps, seed, recordEvery, traced });
+
+    const wasm = this.#wasm;
+    const handle = this.#withBuffers({ bias: ['f64', experts], initial: ['f64', experts], status: ['i32', 1], bad: ['i32', 1] },
+      (buffers) => {
+        this.#write('f64', buffers.bias, biasValues);
+        if (initialScores) this.#write('f64', buffers.initial, initialScores);
+        const pointer = wasm.mb_wasm_router_create(experts, modeId, beta, eta, lambda, sigma, buffers.bias, experts,
+          initialScores ? buffers.initial : 0, replicas, steps, recordEvery, traced, threshold, switchAfter, seed,
+          vector ? 1 : 0, buffers.status, buffers.bad);
+        if (pointer === 0) {
+          const status = this.#read('i32', buffers.status, 1)[0];
+          const values = { beta, eta, lambda, sigma, replicas, steps, seed, traced, threshold, N: experts,
+            'switch-after': switchAfter,
+            'record-every': recordEvery, 'eta*lambda': eta * lambda,
+            h: biasValues.find((value) => this.checkParameter('h', value) !== null),
+            'initial score': initialScores?.find((value) => this.checkParameter('initial score', value) !== null) };
+          this.#throwRouterError(status, buffers.bad, values);
+        }
+        return pointer;
+      });
+    return new RouterRun(this, wasm, handle, { experts, replicas, traced, steps, recordEvery });
+  }
+
+  // Checks the sizes of a router run that the core takes as separate
+  // arguments, so that no buffer is written past its end.
+  #checkRouterShape({ experts, biasValues, initialScores, replicas, steps, seed, recordEvery, traced }) {
     if (!Number.isInteger(experts) || experts < 2 || experts > 256) {
       const message = this.checkParameter('N', experts) ?? `N must be a whole number in [2, 256].`;
       throw new CoreError(message, { parameter: 'N', value: experts });
@@ -323,7 +350,7 @@ class Core {
       throw new CoreError(`The initial scores must have N = ${experts} values, not ${initialScores.length}.`,
         { parameter: 'initial score', value: initialScores });
     }
-    for (const [name, value] of [['N', experts], ['replicas', replicas], ['steps', steps], ['seed', seed],
+    for (const [name, value] of [['replicas', replicas], ['steps', steps], ['seed', seed],
       ['record-every', recordEvery], ['traced', traced]]) {
       const message = this.checkParameter(name, value);
       if (message) throw new CoreError(message, { parameter: name, value });
@@ -334,47 +361,35 @@ class Core {
     if (traced > replicas) {
       throw new CoreError(`traced (${traced}) must not exceed replicas (${replicas}).`, { parameter: 'traced', value: traced });
     }
-    const wasm = this.#wasm;
-    const handle = this.#withBuffers({ bias: ['f64', experts], initial: ['f64', experts], status: ['i32', 1], bad: ['i32', 1] },
-      (buffers) => {
-        this.#write('f64', buffers.bias, biasValues);
-        if (initialScores) this.#write('f64', buffers.initial, initialScores);
-        const pointer = wasm.mb_wasm_router_create(experts, modeId, beta, eta, lambda, sigma, buffers.bias, experts,
-          initialScores ? buffers.initial : 0, replicas, steps, recordEvery, traced, threshold, switchAfter, seed,
-          vector ? 1 : 0, buffers.status, buffers.bad);
-        if (pointer === 0) {
-          const status = this.#read('i32', buffers.status, 1)[0];
-          if (status === STATUS_MEMORY_LIMIT) {
-            const needed = wasm.mb_wasm_router_memory_estimate(experts, replicas, steps, recordEvery, traced);
-            const limit = wasm.mb_wasm_router_memory_limit();
-            throw new CoreError(`The run would need ${(needed / 1048576).toFixed(0)} MiB, more than the limit of `
-              + `${(limit / 1048576).toFixed(0)} MiB. Use fewer replicas or experts.`, { status, parameter: 'replicas' });
-          }
-          if (status === STATUS_LENGTH_MISMATCH) {
-            throw new CoreError(`h must have N = ${experts} values.`, { status, parameter: 'h' });
-          }
-          const values = { beta, eta, lambda, sigma, replicas, steps, seed, traced, threshold, N: experts,
-            'switch-after': switchAfter,
-            'record-every': recordEvery, 'eta*lambda': eta * lambda,
-            h: biasValues.find((value) => this.checkParameter('h', value) !== null),
-            'initial score': initialScores?.find((value) => this.checkParameter('initial score', value) !== null) };
-          if (status === STATUS_OUT_OF_RANGE) {
-            const id = this.#read('i32', buffers.bad, 1)[0];
-            const info = this.#params.find((entry) => entry.id === id);
-            if (info?.name === 'record-every') {
-              throw new CoreError(`record-every = ${recordEvery} would record ${Math.floor(steps / recordEvery)} windows; `
-                + `use at least ${Math.ceil(steps / 20000)}.`, { status, parameter: 'record-every', value: recordEvery });
-            }
-            if (info?.name === 'steps' && this.checkParameter('steps', steps) === null) {
-              throw new CoreError(`The run is too long: replicas × steps × N = ${(replicas * steps * experts).toExponential(2)} `
-                + 'exceeds 4e10. Use fewer replicas or steps.', { status, parameter: 'steps', value: steps });
-            }
-          }
-          this.#throwOnStatus(status, 'createRouter', buffers.bad, values);
-        }
-        return pointer;
-      });
-    return new RouterRun(this, wasm, handle, { experts, replicas, traced, steps, recordEvery });
+  }
+
+  // Turns a failed mb_wasm_router_create into a CoreError; values maps the
+  // parameter names of the core's table to what the caller passed.
+  #throwRouterError(status, badPointer, values) {
+    const { N: experts, replicas, steps, traced } = values;
+    const recordEvery = values['record-every'];
+    if (status === STATUS_MEMORY_LIMIT) {
+      const needed = this.#wasm.mb_wasm_router_memory_estimate(experts, replicas, steps, recordEvery, traced);
+      const limit = this.#wasm.mb_wasm_router_memory_limit();
+      throw new CoreError(`The run would need ${(needed / 1048576).toFixed(0)} MiB, more than the limit of `
+        + `${(limit / 1048576).toFixed(0)} MiB. Use fewer replicas or experts.`, { status, parameter: 'replicas' });
+    }
+    if (status === STATUS_LENGTH_MISMATCH) {
+      throw new CoreError(`h must have N = ${experts} values.`, { status, parameter: 'h' });
+    }
+    if (status === STATUS_OUT_OF_RANGE) {
+      const id = this.#read('i32', badPointer, 1)[0];
+      const info = this.#params.find((entry) => entry.id === id);
+      if (info?.name === 'record-every') {
+        throw new CoreError(`record-every = ${recordEvery} would record ${Math.floor(steps / recordEvery)} windows; `
+          + `use at least ${Math.ceil(steps / 20000)}.`, { status, parameter: 'record-every', value: recordEvery });
+      }
+      if (info?.name === 'steps' && this.checkParameter('steps', steps) === null) {
+        throw new CoreError(`The run is too long: replicas × steps × N = ${(replicas * steps * experts).toExponential(2)} `
+          + 'exceeds 4e10. Use fewer replicas or steps.', { status, parameter: 'steps', value: steps });
+      }
+    }
+    this.#throwOnStatus(status, 'createRouter', badPointer, values);
   }
 
   // Package-private helpers for RouterRun.
@@ -409,10 +424,10 @@ class Core {
   }
 
   // Allocates one buffer per entry of spec ({ name: [type, length] }), calls
-  // body with their addresses and frees them afterwards, whatever happens.
-  // sizeHint is the caller's sample count, checked against the samples range
-  // before anything is allocated; every length is checked too, because a
-  // byte count beyond 2^31 would wrap in the module's int argument.
+  // body with their addresses and frees them in a finally block. sizeHint is
+  // the caller's sample count, checked against the samples range before
+  // anything is allocated. Every length is checked too, because a byte count
+  // beyond 2^31 would wrap in the module's int argument.
   #withBuffers(spec, body, sizeHint = null) {
     if (sizeHint !== null) {
       const message = this.checkParameter('samples', sizeHint);
