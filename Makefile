@@ -26,11 +26,14 @@ WEB_SRC := $(shell find web -type f)
 WEB_OUT := $(patsubst web/%,$(BUILD)/web/%,$(WEB_SRC))
 CHART_JS := node_modules/chart.js/dist/chart.umd.js
 
-.PHONY: all native wasm web clean
-all: native wasm web
+.PHONY: all native wasm web data clean
+all: native wasm web data
 native: $(BUILD)/native/moe-bif $(BUILD)/native/test-core $(BUILD)/sanitize/test-core $(BUILD)/sanitize/moe-bif
 wasm: $(BUILD)/wasm/moe_bif.wasm
-web: $(WEB_OUT) $(BUILD)/web/moe_bif.wasm $(BUILD)/web/vendor/chart.umd.js $(BUILD)/web/vendor/chart.js-LICENSE.md
+web: $(WEB_OUT) $(BUILD)/web/moe_bif.wasm $(BUILD)/web/vendor/chart.umd.js $(BUILD)/web/vendor/chart.js-LICENSE.md \
+	$(BUILD)/web/data/digits.csv.gz
+# The CLI reads the digits as text; the page decompresses the .gz itself.
+data: $(BUILD)/data/digits.csv
 
 $(BUILD)/native/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -69,6 +72,14 @@ $(BUILD)/web/vendor/chart.umd.js: $(CHART_JS)
 	cp $< $@
 
 $(BUILD)/web/vendor/chart.js-LICENSE.md: node_modules/chart.js/LICENSE.md
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/data/digits.csv: data/digits.csv.gz
+	@mkdir -p $(dir $@)
+	gzip -dc $< > $@
+
+$(BUILD)/web/data/digits.csv.gz: data/digits.csv.gz
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -36,6 +36,23 @@ static const mb_param_info_t param_table[MB_PARAM_COUNT] = {
     [MB_PARAM_SEED] = {"seed", 0.0, 4294967295.0, 1, 1, 1},
     [MB_PARAM_BINS] = {"bins", 1.0, 10000.0, 1, 1, 1},
     [MB_PARAM_SWITCH_AFTER] = {"switch-after", 0.0, 1e7, 1, 1, 0},
+    [MB_PARAM_MOE_EXPERTS] = {"experts", 2.0, 64.0, 1, 1, 1},
+    [MB_PARAM_EXPERT_HIDDEN] = {"expert-hidden", 0.0, 512.0, 1, 1, 1},
+    [MB_PARAM_TOP_K] = {"k", 1.0, 64.0, 1, 1, 1},
+    [MB_PARAM_LEARNING_RATE] = {"learning-rate", 0.0, 10.0, 0, 1, 0},
+    [MB_PARAM_MOMENTUM] = {"momentum", 0.0, 1.0, 1, 0, 0},
+    [MB_PARAM_AUX_WEIGHT] = {"aux-loss", 0.0, 1000.0, 1, 1, 0},
+    [MB_PARAM_Z_WEIGHT] = {"z-loss", 0.0, 1000.0, 1, 1, 0},
+    [MB_PARAM_CAPACITY] = {"capacity-factor", 0.0, 64.0, 0, 1, 0},
+    [MB_PARAM_BALANCE_RATE] = {"balance-rate", 0.0, 100.0, 1, 1, 0},
+    [MB_PARAM_ROUTER_DECAY] = {"router-decay", 0.0, 1000.0, 1, 1, 0},
+    [MB_PARAM_DECAY_PER_STEP] = {"learning-rate*router-decay", 0.0, 1.0, 1, 0, 0},
+    [MB_PARAM_BATCH] = {"batch", 1.0, 4096.0, 1, 1, 1},
+    [MB_PARAM_EPOCHS] = {"epochs", 1.0, 10000.0, 1, 1, 1},
+    [MB_PARAM_TEST_FRACTION] = {"test-fraction", 0.05, 0.95, 1, 1, 0},
+    [MB_PARAM_INPUTS] = {"inputs", 1.0, 1024.0, 1, 1, 1},
+    [MB_PARAM_CLASSES] = {"classes", 2.0, 256.0, 1, 1, 1},
+    [MB_PARAM_EXAMPLES] = {"examples", 8.0, 200000.0, 1, 1, 1},
 };
 
 const mb_param_info_t *mb_param_info(mb_param param)

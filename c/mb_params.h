@@ -37,7 +37,24 @@ typedef enum {
     MB_PARAM_SEED = 22,       /* seed of the random number generator */
     MB_PARAM_BINS = 23,       /* histogram bins */
     MB_PARAM_SWITCH_AFTER = 24, /* tau before which switches are not counted */
-    MB_PARAM_COUNT = 25
+    MB_PARAM_MOE_EXPERTS = 25,  /* experts of the trainable MoE */
+    MB_PARAM_EXPERT_HIDDEN = 26, /* hidden units per expert, 0 for linear experts */
+    MB_PARAM_TOP_K = 27,        /* experts per token in topk routing */
+    MB_PARAM_LEARNING_RATE = 28,
+    MB_PARAM_MOMENTUM = 29,     /* momentum of SGD */
+    MB_PARAM_AUX_WEIGHT = 30,   /* alpha, weight of the auxiliary load-balancing loss */
+    MB_PARAM_Z_WEIGHT = 31,     /* c_z, weight of the router z-loss */
+    MB_PARAM_CAPACITY = 32,     /* capacity factor cf */
+    MB_PARAM_BALANCE_RATE = 33, /* gamma, step of the loss-free balancing bias */
+    MB_PARAM_ROUTER_DECAY = 34, /* lambda_r, weight decay of the router weights */
+    MB_PARAM_DECAY_PER_STEP = 35, /* learning rate * lambda_r, the decay per step */
+    MB_PARAM_BATCH = 36,        /* tokens per batch */
+    MB_PARAM_EPOCHS = 37,
+    MB_PARAM_TEST_FRACTION = 38, /* share of the examples held out for testing */
+    MB_PARAM_INPUTS = 39,       /* input dimension d */
+    MB_PARAM_CLASSES = 40,      /* classes C */
+    MB_PARAM_EXAMPLES = 41,     /* examples of a synthetic task */
+    MB_PARAM_COUNT = 42
 } mb_param;
 
 typedef struct {

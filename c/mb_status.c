@@ -15,6 +15,8 @@ const char *mb_status_string(mb_status status)
     case MB_ERR_LENGTH_MISMATCH: return "array has the wrong number of values";
     case MB_ERR_MEMORY_LIMIT: return "run would exceed the memory limit";
     case MB_ERR_FINISHED: return "run has taken all its steps";
+    case MB_ERR_PARSE: return "malformed input data";
+    case MB_ERR_DIVERGED: return "training diverged: the loss is not finite";
     }
     return "unknown status";
 }

@@ -20,7 +20,9 @@ typedef enum {
     MB_ERR_EMPTY_INTERVAL = 8,   /* an interval [from, to] with from >= to */
     MB_ERR_LENGTH_MISMATCH = 9,  /* an array with the wrong number of values */
     MB_ERR_MEMORY_LIMIT = 10,    /* a run would exceed its memory limit */
-    MB_ERR_FINISHED = 11         /* the run has taken all its steps */
+    MB_ERR_FINISHED = 11,        /* the run has taken all its steps */
+    MB_ERR_PARSE = 12,           /* input data is malformed */
+    MB_ERR_DIVERGED = 13         /* training produced a loss that is not finite */
 } mb_status;
 
 /* Returns a static, lower-case description of the status, for example

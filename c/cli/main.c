@@ -519,7 +519,11 @@ static const command_entry commands[] = {
     {"field", run_field, "the vector field F(m) and the potential V(m)"},
     {"normal-form", run_normal_form, "normal-form coefficients near the cusp"},
     {"simulate", run_simulate, "an ensemble of the discrete router, as JSON or CSV"},
+    {"train", run_train, "train the small MoE on digits or the synthetic task"},
+    {"sweep", run_sweep, "the symmetry-breaking sweep of a trained MoE over beta and seeds"},
 };
+
+const char *cli_program = "moe-bif";
 
 static void print_usage(FILE *stream)
 {
@@ -535,6 +539,8 @@ static void print_usage(FILE *stream)
 
 int main(int argc, char **argv)
 {
+    if (argc > 0 && argv[0] != NULL)
+        cli_program = argv[0];
     if (argc < 2) {
         print_usage(stderr);
         return EXIT_USAGE;

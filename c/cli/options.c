@@ -225,3 +225,47 @@ parse_result options_parse(const char *command, const char *summary, const optio
     }
     return PARSE_OK;
 }
+
+/* Parses "a,b,c" into values and returns their number. Returns -1, after
+ * printing an error that names the option, when an entry is not a decimal
+ * number or there are more than max. */
+int options_parse_list(const char *command, const char *option, const char *text, double *values, int max)
+{
+    int count = 0;
+    const char *start = text;
+    for (;;) {
+        const char *end = strchr(start, ',');
+        size_t length = end != NULL ? (size_t)(end - start) : strlen(start);
+        /* Spaces around an entry are allowed, as in "0.05, 0". */
+        while (length > 0 && *start == ' ') {
+            start++;
+            length--;
+        }
+        while (length > 0 && start[length - 1] == ' ')
+            length--;
+        char entry[64];
+        if (length == 0 || length >= sizeof entry) {
+            fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s'; expected numbers separated by commas\n",
+                    command, option, text);
+            return -1;
+        }
+        memcpy(entry, start, length);
+        entry[length] = '\0';
+        if (count == max) {
+            fprintf(stderr, "moe-bif %s: invalid value for --%s: more than %d values\n", command, option, max);
+            return -1;
+        }
+        char *stop = NULL;
+        double value = strtod(entry, &stop);
+        if (!options_is_decimal(entry) || *stop != '\0' || !isfinite(value)) {
+            fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s' is not a decimal number\n", command,
+                    option, entry);
+            return -1;
+        }
+        values[count++] = value;
+        if (end == NULL)
+            break;
+        start = end + 1;
+    }
+    return count;
+}

@@ -65,4 +65,9 @@ void options_format_range(char *buffer, size_t size, mb_param param);
  * NAME must be in RANGE" to stderr. */
 void options_report_range(const char *command, const char *option, double value, mb_param param);
 
+/* Parses "a,b,c" into values and returns their number. Returns -1, after
+ * printing an error that names the option, when an entry is not a decimal
+ * number or there are more than max. */
+int options_parse_list(const char *command, const char *option, const char *text, double *values, int max);
+
 #endif

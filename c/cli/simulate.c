@@ -13,50 +13,6 @@
 
 #define COUNT(array) ((int)(sizeof(array) / sizeof((array)[0])))
 
-/* Parses "a,b,c" into values and returns their number. Returns -1, after
- * printing an error that names the option, when an entry is not a decimal
- * number or there are more than max. */
-static int parse_list(const char *command, const char *option, const char *text, double *values, int max)
-{
-    int count = 0;
-    const char *start = text;
-    for (;;) {
-        const char *end = strchr(start, ',');
-        size_t length = end != NULL ? (size_t)(end - start) : strlen(start);
-        /* Spaces around an entry are allowed, as in "0.05, 0". */
-        while (length > 0 && *start == ' ') {
-            start++;
-            length--;
-        }
-        while (length > 0 && start[length - 1] == ' ')
-            length--;
-        char entry[64];
-        if (length == 0 || length >= sizeof entry) {
-            fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s'; expected numbers separated by commas\n",
-                    command, option, text);
-            return -1;
-        }
-        memcpy(entry, start, length);
-        entry[length] = '\0';
-        if (count == max) {
-            fprintf(stderr, "moe-bif %s: invalid value for --%s: more than %d values\n", command, option, max);
-            return -1;
-        }
-        char *stop = NULL;
-        double value = strtod(entry, &stop);
-        if (!options_is_decimal(entry) || *stop != '\0' || !isfinite(value)) {
-            fprintf(stderr, "moe-bif %s: invalid value for --%s: '%s' is not a decimal number\n", command,
-                    option, entry);
-            return -1;
-        }
-        values[count++] = value;
-        if (end == NULL)
-            break;
-        start = end + 1;
-    }
-    return count;
-}
-
 static void write_array(json_writer *json, const double *values, int count)
 {
     json_array_begin(json);
@@ -190,7 +146,7 @@ int run_simulate(int argc, char **argv)
 
     int experts = (int)values[N_].number;
     double bias[MB_ROUTER_MAX_EXPERTS];
-    int bias_count = parse_list(command, "h", values[BIAS].text, bias, MB_ROUTER_MAX_EXPERTS);
+    int bias_count = options_parse_list(command, "h", values[BIAS].text, bias, MB_ROUTER_MAX_EXPERTS);
     if (bias_count < 0)
         return 2;
     if (bias_count == 1) {
@@ -294,7 +250,7 @@ int run_simulate(int argc, char **argv)
     double epsilon = config.eta * config.lambda;
     double tau_end = epsilon * (double)config.steps;
     if (values[HISTOGRAM_AT].present) {
-        snapshot_count = parse_list(command, "histogram-at", values[HISTOGRAM_AT].text, snapshot_tau, MAX_SNAPSHOTS);
+        snapshot_count = options_parse_list(command, "histogram-at", values[HISTOGRAM_AT].text, snapshot_tau, MAX_SNAPSHOTS);
         if (snapshot_count < 0) {
             mb_router_free(router);
             return 2;

@@ -61,4 +61,14 @@ void test_fokker_planck_kramers_agreement(void);
 void test_fokker_planck_overflow(void);
 void test_fokker_planck_rejects_bad_input(void);
 
+void test_moe_kernels_match_reference(void);
+void test_moe_gradients(void);
+void test_moe_capacity_drops_tokens(void);
+void test_moe_rejects_bad_settings(void);
+void test_dataset_parse(void);
+void test_dataset_split_is_stratified(void);
+void test_trainer_stops_on_divergence(void);
+void test_trainer_learns_synthetic_task(void);
+void test_trainer_mean_field_fit(void);
+
 #endif

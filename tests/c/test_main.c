@@ -92,6 +92,15 @@ static const test_case tests[] = {
     {"fokker-planck kramers agreement", test_fokker_planck_kramers_agreement, 0},
     {"fokker-planck overflow", test_fokker_planck_overflow, 0},
     {"fokker-planck rejects bad input", test_fokker_planck_rejects_bad_input, 0},
+    {"moe kernels match their reference twins", test_moe_kernels_match_reference, 0},
+    {"moe gradients match finite differences", test_moe_gradients, 0},
+    {"moe capacity drops tokens", test_moe_capacity_drops_tokens, 0},
+    {"moe rejects bad settings", test_moe_rejects_bad_settings, 0},
+    {"dataset parse", test_dataset_parse, 0},
+    {"dataset split is stratified", test_dataset_split_is_stratified, 0},
+    {"trainer stops on divergence", test_trainer_stops_on_divergence, 0},
+    {"trainer learns the synthetic task", test_trainer_learns_synthetic_task, 0},
+    {"trainer mean-field fit", test_trainer_mean_field_fit, 0},
 };
 
 int main(int argc, char **argv)
