@@ -11,8 +11,10 @@
  */
 #include <emscripten.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mb_branches.h"
+#include "mb_dataset.h"
 #include "mb_equilibria.h"
 #include "mb_field.h"
 #include "mb_fokker_planck.h"
@@ -20,9 +22,10 @@
 #include "mb_normal_form.h"
 #include "mb_params.h"
 #include "mb_router.h"
+#include "mb_trainer.h"
 #include "mb_trajectory.h"
 
-#define MB_WASM_ABI_VERSION 1
+#define MB_WASM_ABI_VERSION 2
 #define EXPORT EMSCRIPTEN_KEEPALIVE
 
 EXPORT int mb_wasm_abi_version(void) { return MB_WASM_ABI_VERSION; }
@@ -390,4 +393,214 @@ EXPORT int mb_wasm_fokker_planck_log_kramers(int link, double K, double H, doubl
     if (status != MB_OK)
         return status;
     return mb_fokker_planck_log_kramers(&model, epsilon, out);
+}
+
+/* ---- The trainable MoE ---- */
+
+/* Parses a data set from text; NULL with *status_out (and the 1-based line
+ * at fault in *line_out for MB_ERR_PARSE) on failure. */
+EXPORT mb_dataset *mb_wasm_dataset_parse(const char *text, int length, int inputs, int classes, double max_value,
+                                         int *status_out, double *line_out)
+{
+    mb_dataset *dataset = calloc(1, sizeof *dataset);
+    long line = 0;
+    mb_status status = dataset == NULL ? MB_ERR_NO_MEMORY
+                                       : mb_dataset_parse(text, length > 0 ? (size_t)length : 0, inputs, classes,
+                                                          max_value, dataset, &line);
+    if (status_out != NULL)
+        *status_out = status;
+    if (line_out != NULL)
+        *line_out = (double)line;
+    if (status != MB_OK) {
+        free(dataset);
+        return NULL;
+    }
+    return dataset;
+}
+
+EXPORT mb_dataset *mb_wasm_dataset_synthetic(int count, int inputs, int classes, double seed, int *status_out)
+{
+    mb_dataset *dataset = calloc(1, sizeof *dataset);
+    mb_status status = dataset == NULL ? MB_ERR_NO_MEMORY
+                       : mb_param_check(MB_PARAM_SEED, seed) != MB_OK
+                           ? MB_ERR_OUT_OF_RANGE
+                           : mb_dataset_synthetic(count, inputs, classes, (uint32_t)seed, dataset);
+    if (status_out != NULL)
+        *status_out = status;
+    if (status != MB_OK) {
+        free(dataset);
+        return NULL;
+    }
+    return dataset;
+}
+
+/* Splits all into two new data sets written to out[0] (train), out[1] (test). */
+EXPORT int mb_wasm_dataset_split(const mb_dataset *all, double test_fraction, double seed, mb_dataset **out)
+{
+    if (all == NULL || out == NULL)
+        return MB_ERR_NULL_POINTER;
+    if (mb_param_check(MB_PARAM_SEED, seed) != MB_OK)
+        return MB_ERR_OUT_OF_RANGE;
+    mb_dataset *train = calloc(1, sizeof *train), *test = calloc(1, sizeof *test);
+    mb_status status = train == NULL || test == NULL
+                           ? MB_ERR_NO_MEMORY
+                           : mb_dataset_split(all, test_fraction, (uint32_t)seed, train, test);
+    if (status != MB_OK) {
+        free(train);
+        free(test);
+        return status;
+    }
+    out[0] = train;
+    out[1] = test;
+    return MB_OK;
+}
+
+EXPORT int mb_wasm_dataset_preprocess(mb_dataset *train, mb_dataset *test, int mode, double max_value)
+{
+    return mb_dataset_preprocess(train, test, (mb_preprocess)mode, max_value);
+}
+
+EXPORT int mb_wasm_dataset_count(const mb_dataset *d) { return d->count; }
+EXPORT int mb_wasm_dataset_inputs(const mb_dataset *d) { return d->inputs; }
+EXPORT int mb_wasm_dataset_classes(const mb_dataset *d) { return d->classes; }
+EXPORT const float *mb_wasm_dataset_x(const mb_dataset *d) { return d->x; }
+EXPORT const int32_t *mb_wasm_dataset_labels(const mb_dataset *d) { return d->labels; }
+
+EXPORT void mb_wasm_dataset_free(mb_dataset *dataset)
+{
+    mb_dataset_free(dataset);
+    free(dataset);
+}
+
+/* The trainer's settings travel as one array of doubles in this order. */
+enum {
+    FIELD_INPUTS, FIELD_CLASSES, FIELD_EXPERTS, FIELD_HIDDEN, FIELD_TOP_K, FIELD_ROUTING, FIELD_LOSS,
+    FIELD_OPTIMIZER, FIELD_BETA, FIELD_LEARNING_RATE, FIELD_MOMENTUM, FIELD_AUX, FIELD_Z, FIELD_CAPACITY,
+    FIELD_BALANCE, FIELD_DECAY, FIELD_BATCH, FIELD_SEED, FIELD_REFERENCE, FIELD_COUNT
+};
+
+EXPORT int mb_wasm_trainer_field_count(void) { return FIELD_COUNT; }
+
+/* Fills config from fields; MB_ERR_OUT_OF_RANGE with *bad for a value that
+ * does not fit its C type (the full check is mb_moe_config_check). */
+static mb_status config_from_fields(const double *f, mb_moe_config *config, mb_param *bad)
+{
+    const struct { int field; mb_param param; } integers[] = {
+        {FIELD_INPUTS, MB_PARAM_INPUTS}, {FIELD_CLASSES, MB_PARAM_CLASSES}, {FIELD_EXPERTS, MB_PARAM_MOE_EXPERTS},
+        {FIELD_HIDDEN, MB_PARAM_EXPERT_HIDDEN}, {FIELD_TOP_K, MB_PARAM_TOP_K}, {FIELD_BATCH, MB_PARAM_BATCH},
+        {FIELD_SEED, MB_PARAM_SEED},
+    };
+    for (size_t i = 0; i < sizeof integers / sizeof integers[0]; i++)
+        if (mb_param_check(integers[i].param, f[integers[i].field]) != MB_OK) {
+            *bad = integers[i].param;
+            return MB_ERR_OUT_OF_RANGE;
+        }
+    if (!(f[FIELD_ROUTING] >= 0 && f[FIELD_ROUTING] <= MB_MOE_SAMPLE) || !(f[FIELD_LOSS] >= 0 && f[FIELD_LOSS] <= 1)
+        || !(f[FIELD_OPTIMIZER] >= 0 && f[FIELD_OPTIMIZER] <= 1))
+        return MB_ERR_INVALID_ENUM;
+    memset(config, 0, sizeof *config);
+    config->inputs = (int)f[FIELD_INPUTS];
+    config->classes = (int)f[FIELD_CLASSES];
+    config->experts = (int)f[FIELD_EXPERTS];
+    config->hidden = (int)f[FIELD_HIDDEN];
+    config->top_k = (int)f[FIELD_TOP_K];
+    config->routing = (mb_moe_routing)(int)f[FIELD_ROUTING];
+    config->loss = (mb_moe_loss)(int)f[FIELD_LOSS];
+    config->optimizer = (mb_moe_optimizer)(int)f[FIELD_OPTIMIZER];
+    config->beta = f[FIELD_BETA];
+    config->learning_rate = f[FIELD_LEARNING_RATE];
+    config->momentum = f[FIELD_MOMENTUM];
+    config->aux_weight = f[FIELD_AUX];
+    config->z_weight = f[FIELD_Z];
+    config->capacity_factor = f[FIELD_CAPACITY];
+    config->balance_rate = f[FIELD_BALANCE];
+    config->router_decay = f[FIELD_DECAY];
+    config->batch = (int)f[FIELD_BATCH];
+    config->seed = (uint32_t)f[FIELD_SEED];
+    config->reference_kernels = f[FIELD_REFERENCE] != 0.0;
+    return MB_OK;
+}
+
+EXPORT double mb_wasm_trainer_memory_estimate(const double *fields)
+{
+    mb_moe_config config;
+    mb_param bad = MB_PARAM_COUNT;
+    if (fields == NULL || config_from_fields(fields, &config, &bad) != MB_OK)
+        return 0.0;
+    return mb_moe_memory_estimate(&config);
+}
+
+EXPORT double mb_wasm_trainer_memory_limit(void) { return MB_MOE_MEMORY_LIMIT; }
+
+EXPORT mb_trainer *mb_wasm_trainer_create(const double *fields, int field_count, const mb_dataset *train,
+                                          const mb_dataset *test, int *status_out, int *bad_param)
+{
+    mb_param bad = MB_PARAM_COUNT;
+    mb_moe_config config;
+    mb_trainer *trainer = NULL;
+    mb_status status = fields == NULL ? MB_ERR_NULL_POINTER
+                       : field_count != FIELD_COUNT ? MB_ERR_LENGTH_MISMATCH
+                                                    : config_from_fields(fields, &config, &bad);
+    if (status == MB_OK)
+        status = mb_trainer_create(&config, train, test, &trainer, &bad);
+    if (status_out != NULL)
+        *status_out = status;
+    if (status == MB_ERR_OUT_OF_RANGE && bad_param != NULL)
+        *bad_param = (int)bad;
+    return trainer;
+}
+
+/* Metrics of one epoch, in this order, then loads (N) and test loads (N). */
+enum {
+    METRIC_EPOCH, METRIC_TRAIN_LOSS, METRIC_TRAIN_ACCURACY, METRIC_TEST_LOSS, METRIC_TEST_ACCURACY, METRIC_AUX,
+    METRIC_Z, METRIC_ENTROPY, METRIC_DROPPED, METRIC_DROPPED_FRACTION, METRIC_IMBALANCE, METRIC_COUNT
+};
+
+EXPORT int mb_wasm_trainer_metric_count(void) { return METRIC_COUNT; }
+
+/* Runs one epoch and writes METRIC_COUNT + 2 N values to out. */
+EXPORT int mb_wasm_trainer_epoch(mb_trainer *trainer, double *out)
+{
+    if (trainer == NULL || out == NULL)
+        return MB_ERR_NULL_POINTER;
+    mb_trainer_metrics m;
+    mb_status status = mb_trainer_epoch(trainer, &m);
+    if (status != MB_OK)
+        return status;
+    int n = mb_moe_get_config(mb_trainer_model(trainer))->experts;
+    out[METRIC_EPOCH] = m.epoch;
+    out[METRIC_TRAIN_LOSS] = m.train_loss;
+    out[METRIC_TRAIN_ACCURACY] = m.train_accuracy;
+    out[METRIC_TEST_LOSS] = m.test_loss;
+    out[METRIC_TEST_ACCURACY] = m.test_accuracy;
+    out[METRIC_AUX] = m.aux_loss;
+    out[METRIC_Z] = m.z_loss;
+    out[METRIC_ENTROPY] = m.router_entropy;
+    out[METRIC_DROPPED] = (double)m.dropped;
+    out[METRIC_DROPPED_FRACTION] = m.dropped_fraction;
+    out[METRIC_IMBALANCE] = m.imbalance;
+    for (int i = 0; i < n; i++) {
+        out[METRIC_COUNT + i] = m.loads[i];
+        out[METRIC_COUNT + n + i] = m.test_loads[i];
+    }
+    return MB_OK;
+}
+
+EXPORT int mb_wasm_trainer_epochs_done(const mb_trainer *t) { return mb_trainer_epochs_done(t); }
+EXPORT int mb_wasm_trainer_test_count(const mb_trainer *t) { return mb_trainer_test_count(t); }
+EXPORT const int *mb_wasm_trainer_routing_matrix(const mb_trainer *t) { return mb_trainer_routing_matrix(t); }
+EXPORT const int *mb_wasm_trainer_confusion(const mb_trainer *t) { return mb_trainer_confusion(t); }
+EXPORT const int *mb_wasm_trainer_test_experts(const mb_trainer *t) { return mb_trainer_test_experts(t); }
+EXPORT const int32_t *mb_wasm_trainer_test_predictions(const mb_trainer *t) { return mb_trainer_test_predictions(t); }
+EXPORT const float *mb_wasm_trainer_balance_bias(mb_trainer *t) { return mb_moe_balance_bias(mb_trainer_model(t)); }
+EXPORT void mb_wasm_trainer_free(mb_trainer *trainer) { mb_trainer_free(trainer); }
+
+EXPORT double mb_wasm_mean_field_imbalance(double K) { return mb_trainer_mean_field_imbalance(K); }
+
+/* Writes the fitted gain and the rms residual to out[0..1]. */
+EXPORT int mb_wasm_fit_gain(const double *x, const double *imbalance, int count, double *out)
+{
+    if (out == NULL)
+        return MB_ERR_NULL_POINTER;
+    return mb_trainer_fit_gain(x, imbalance, count, &out[0], &out[1]);
 }

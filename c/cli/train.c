@@ -34,7 +34,7 @@
     {"k", OPTION_INTEGER, MB_PARAM_TOP_K, "2", NULL, "Experts per token of topk routing."}, \
     {"loss", OPTION_CHOICE, -1, "cross-entropy", "cross-entropy|squared-error", "Task loss."}, \
     {"optimizer", OPTION_CHOICE, -1, "adam", "adam|sgd", "Optimiser."}, \
-    {"learning-rate", OPTION_NUMBER, MB_PARAM_LEARNING_RATE, "0.003", NULL, "Learning rate."}, \
+    {"learning-rate", OPTION_NUMBER, MB_PARAM_LEARNING_RATE, OPTION_OPTIONAL, NULL, "Learning rate (default: 0.003 on digits, 0.01 on synthetic)."}, \
     {"momentum", OPTION_NUMBER, MB_PARAM_MOMENTUM, "0.9", NULL, "Momentum of SGD."}, \
     {"aux-loss", OPTION_NUMBER, MB_PARAM_AUX_WEIGHT, "0", NULL, "Weight alpha of the auxiliary load-balancing loss."}, \
     {"z-loss", OPTION_NUMBER, MB_PARAM_Z_WEIGHT, "0", NULL, "Weight c_z of the router z-loss."}, \
@@ -42,7 +42,7 @@
     {"balance-rate", OPTION_NUMBER, MB_PARAM_BALANCE_RATE, "0", NULL, "Step gamma of the loss-free balancing bias (0: off)."}, \
     {"router-decay", OPTION_NUMBER, MB_PARAM_ROUTER_DECAY, "0", NULL, "Weight decay lambda_r of the router weights."}, \
     {"batch", OPTION_INTEGER, MB_PARAM_BATCH, "32", NULL, "Tokens per batch."}, \
-    {"epochs", OPTION_INTEGER, MB_PARAM_EPOCHS, "30", NULL, "Passes over the training set."}, \
+    {"epochs", OPTION_INTEGER, MB_PARAM_EPOCHS, OPTION_OPTIONAL, NULL, "Passes over the training set (default: 30 on digits, 20 on synthetic)."}, \
     {"scalar", OPTION_FLAG, -1, OPTION_OPTIONAL, NULL, "Use the reference kernels instead of the SIMD ones."}
 
 enum { TASK, DATA, PREPROCESS, TEST_FRACTION, EXAMPLES, INPUTS, CLASSES, EXPERTS, HIDDEN, ROUTING, TOP_K, LOSS,
@@ -152,18 +152,25 @@ static int load_task(const char *command, const char *program, const option_valu
     return EXIT_SUCCESS;
 }
 
+/* The value of an option whose default depends on the task. */
+static double task_option(const option_value *values, int index, double digits, double synthetic)
+{
+    if (values[index].present)
+        return values[index].number;
+    return strcmp(values[TASK].text, "synthetic") == 0 ? synthetic : digits;
+}
+
 static void config_from_options(const option_value *values, const mb_dataset *train, double beta, uint32_t seed,
                                 mb_moe_config *config)
 {
-    int synthetic = strcmp(values[TASK].text, "synthetic") == 0;
     mb_moe_config_default(config, train->inputs, train->classes);
     config->experts = (int)values[EXPERTS].number;
-    config->hidden = values[HIDDEN].present ? (int)values[HIDDEN].number : synthetic ? 0 : 32;
+    config->hidden = (int)task_option(values, HIDDEN, 32, 0);
     config->routing = (mb_moe_routing)choice_index(values[ROUTING].text, "dense|top1|topk|sample");
     config->top_k = (int)values[TOP_K].number;
     config->loss = strcmp(values[LOSS].text, "cross-entropy") == 0 ? MB_MOE_CROSS_ENTROPY : MB_MOE_SQUARED_ERROR;
     config->optimizer = strcmp(values[OPTIMIZER].text, "adam") == 0 ? MB_MOE_ADAM : MB_MOE_SGD;
-    config->learning_rate = values[LEARNING_RATE].number;
+    config->learning_rate = task_option(values, LEARNING_RATE, 0.003, 0.01);
     config->momentum = values[MOMENTUM].number;
     config->aux_weight = values[AUX].number;
     config->z_weight = values[Z].number;
@@ -279,7 +286,7 @@ int run_train(int argc, char **argv)
         mb_dataset_free(&test);
         return report_create(command, status, bad, &config);
     }
-    int epochs = (int)values[EPOCHS].number;
+    int epochs = (int)task_option(values, EPOCHS, 30, 20);
     mb_trainer_metrics *history = calloc((size_t)epochs, sizeof *history);
     if (history == NULL) {
         mb_trainer_free(trainer);
@@ -390,7 +397,7 @@ int run_sweep(int argc, char **argv)
             options_report_range(command, "seeds", seeds[i], MB_PARAM_SEED);
             return EXIT_USAGE;
         }
-    int epochs = (int)values[EPOCHS].number;
+    int epochs = (int)task_option(values, EPOCHS, 30, 20);
     double imbalance[MAX_SWEEP_VALUES][MAX_SWEEP_VALUES];
     double mean[MAX_SWEEP_VALUES];
     for (int b = 0; b < beta_count; b++) {

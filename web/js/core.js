@@ -7,7 +7,7 @@
 // of the module's memory into plain arrays and frees its buffers, and heap
 // views are created after each call because a call may grow the memory.
 
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export const LINKS = Object.freeze(['tanh', 'erf']);
 export const VARY = Object.freeze(['K', 'H']);
@@ -15,6 +15,23 @@ export const STABILITY = Object.freeze(['stable', 'unstable', 'marginal']);
 export const POINT_KINDS = Object.freeze(['regular', 'boundary', 'fold', 'branch']);
 export const ROUTE_MODES = Object.freeze(['sample', 'gumbel-top1', 'noisy-top1']);
 export const QUANTILE_LEVELS = Object.freeze([0.05, 0.25, 0.5, 0.75, 0.95]);
+export const MOE_ROUTING = Object.freeze(['dense', 'top1', 'topk', 'sample']);
+export const MOE_LOSSES = Object.freeze(['cross-entropy', 'squared-error']);
+export const MOE_OPTIMIZERS = Object.freeze(['adam', 'sgd']);
+export const PREPROCESSING = Object.freeze(['scale', 'standardise']);
+// The order of the settings array of mb_wasm_trainer_create.
+const TRAINER_FIELDS = Object.freeze(['inputs', 'classes', 'experts', 'hidden', 'k', 'routing', 'loss', 'optimizer',
+  'beta', 'learningRate', 'momentum', 'auxLoss', 'zLoss', 'capacityFactor', 'balanceRate', 'routerDecay', 'batch',
+  'seed', 'reference']);
+// The names of the core's parameter table for the trainer's settings.
+const TRAINER_PARAMETER_NAMES = Object.freeze({ inputs: 'inputs', classes: 'classes', experts: 'experts',
+  hidden: 'expert-hidden', k: 'k', beta: 'beta', learningRate: 'learning-rate', momentum: 'momentum',
+  auxLoss: 'aux-loss', zLoss: 'z-loss', capacityFactor: 'capacity-factor', balanceRate: 'balance-rate',
+  routerDecay: 'router-decay', batch: 'batch', seed: 'seed' });
+const METRIC_NAMES = Object.freeze(['epoch', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'auxLoss',
+  'zLoss', 'routerEntropy', 'dropped', 'droppedFraction', 'imbalance']);
+const STATUS_PARSE = 12;
+export const STATUS_DIVERGED = 13;
 
 const STATUS_LENGTH_MISMATCH = 9;
 const MAX_BUFFER_VALUES = 2 ** 26; // 512 MiB of doubles, below the 2 GiB the module can address
@@ -392,7 +409,122 @@ class Core {
     this.#throwOnStatus(status, 'createRouter', badPointer, values);
   }
 
-  // Package-private helpers for RouterRun.
+  /**
+   * Parses a data set from CSV text (one example per line: `inputs` values
+   * in [0, maxValue], then a label in [0, classes)). Returns a Dataset;
+   * a malformed file gives a CoreError that names the line.
+   */
+  parseDataset(text, { inputs, classes, maxValue }) {
+    const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+    const handle = this.#withBuffers({ text: ['u8', bytes.length], status: ['i32', 1], line: ['f64', 1] }, (buffers) => {
+      this.#write('u8', buffers.text, bytes);
+      const pointer = this.#wasm.mb_wasm_dataset_parse(buffers.text, bytes.length, inputs, classes, maxValue,
+        buffers.status, buffers.line);
+      if (pointer === 0) {
+        const status = this.#read('i32', buffers.status, 1)[0];
+        const line = this.#read('f64', buffers.line, 1)[0];
+        if (status === STATUS_PARSE) {
+          throw new CoreError(line === 0 ? 'The data file holds no example.'
+            : `The data file is malformed at line ${line}: expected ${inputs} numbers in [0, ${maxValue}] and a label `
+              + `0 to ${classes - 1}, separated by commas.`, { status });
+        }
+        this.#throwOnStatus(status, 'parseDataset', null, {});
+      }
+      return pointer;
+    });
+    return new Dataset(this, this.#wasm, handle);
+  }
+
+  /** Draws the synthetic task: a linear teacher that every expert can learn alone. */
+  syntheticDataset({ examples, inputs, classes, seed }) {
+    for (const [name, value] of [['examples', examples], ['inputs', inputs], ['classes', classes], ['seed', seed]]) {
+      const message = this.checkParameter(name, value);
+      if (message) throw new CoreError(message, { parameter: name, value });
+    }
+    const handle = this.#withBuffers({ status: ['i32', 1] }, (buffers) => {
+      const pointer = this.#wasm.mb_wasm_dataset_synthetic(examples, inputs, classes, seed, buffers.status);
+      if (pointer === 0) this.#throwOnStatus(this.#read('i32', buffers.status, 1)[0], 'syntheticDataset', null, {});
+      return pointer;
+    });
+    return new Dataset(this, this.#wasm, handle);
+  }
+
+  /** Preprocesses train and test in place ('scale' or 'standardise'), with statistics of train. */
+  preprocess(train, test, mode, maxValue) {
+    const index = PREPROCESSING.indexOf(mode);
+    if (index < 0) throw new CoreError(`preprocess must be one of ${PREPROCESSING.join(', ')}, not ${describe(mode)}.`);
+    const status = this.#wasm.mb_wasm_dataset_preprocess(train._handle(), test._handle(), index, maxValue);
+    this.#throwOnStatus(status, 'preprocess', null, {});
+  }
+
+  /**
+   * Creates a trainer. settings: { experts, hidden, k, routing, loss,
+   * optimizer, beta, learningRate, momentum, auxLoss, zLoss,
+   * capacityFactor (null: no limit), balanceRate, routerDecay, batch, seed,
+   * reference (true: the reference kernels) }; inputs and classes come from
+   * the data. Returns a Trainer; call dispose() when done with it.
+   */
+  createTrainer(settings, train, test) {
+    const full = { ...settings, inputs: train.inputs, classes: train.classes };
+    const values = TRAINER_FIELDS.map((name) => {
+      const value = full[name];
+      if (name === 'routing') return enumIndex(MOE_ROUTING, 'routing', value);
+      if (name === 'loss') return enumIndex(MOE_LOSSES, 'loss', value);
+      if (name === 'optimizer') return enumIndex(MOE_OPTIMIZERS, 'optimizer', value);
+      if (name === 'reference') return value ? 1 : 0;
+      if (name === 'capacityFactor' && (value === null || value === undefined)) return -1;
+      if (name === 'k' && full.routing !== 'topk') return value ?? 1;
+      const parameter = TRAINER_PARAMETER_NAMES[name];
+      const message = parameter ? this.checkParameter(parameter, value) : null;
+      if (message) throw new CoreError(message, { parameter, value });
+      return value;
+    });
+    if (full.routing === 'topk' && full.k > full.experts) {
+      throw new CoreError(`k = ${full.k} is more than the ${full.experts} experts: topk routing needs k <= experts.`,
+        { parameter: 'k', value: full.k });
+    }
+    const wasm = this.#wasm;
+    const handle = this.#withBuffers({ fields: ['f64', values.length], status: ['i32', 1], bad: ['i32', 1] }, (buffers) => {
+      this.#write('f64', buffers.fields, values);
+      const pointer = wasm.mb_wasm_trainer_create(buffers.fields, values.length, train._handle(), test._handle(),
+        buffers.status, buffers.bad);
+      if (pointer === 0) {
+        const status = this.#read('i32', buffers.status, 1)[0];
+        if (status === STATUS_MEMORY_LIMIT) {
+          const needed = wasm.mb_wasm_trainer_memory_estimate(buffers.fields);
+          throw new CoreError(`The model would need ${(needed / 1048576).toFixed(0)} MiB, more than the limit of `
+            + `${(wasm.mb_wasm_trainer_memory_limit() / 1048576).toFixed(0)} MiB. Use fewer experts or hidden units.`,
+          { status, parameter: 'experts' });
+        }
+        const named = Object.fromEntries(Object.entries(TRAINER_PARAMETER_NAMES).map(([key, name]) => [name, full[key]]));
+        named['learning-rate*router-decay'] = full.learningRate * full.routerDecay;
+        this.#throwOnStatus(status, 'createTrainer', buffers.bad, named);
+      }
+      return pointer;
+    });
+    return new Trainer(this, wasm, handle, { experts: full.experts, classes: full.classes });
+  }
+
+  /** The mean-field |m| of two experts at H = 0: the positive root of m = tanh(K m), 0 for K <= 1. */
+  meanFieldImbalance(K) {
+    return this.#wasm.mb_wasm_mean_field_imbalance(K);
+  }
+
+  /** Fits K_eff = gain * x to imbalances m by least squares against the mean-field curve. */
+  fitGain(x, imbalance) {
+    if (x.length !== imbalance.length || x.length === 0) {
+      throw new CoreError(`fitGain needs as many settings as imbalances, at least one; got ${x.length} and ${imbalance.length}.`);
+    }
+    return this.#withBuffers({ x: ['f64', x.length], m: ['f64', x.length], out: ['f64', 2] }, (buffers) => {
+      this.#write('f64', buffers.x, x);
+      this.#write('f64', buffers.m, imbalance);
+      this.#throwOnStatus(this.#wasm.mb_wasm_fit_gain(buffers.x, buffers.m, x.length, buffers.out), 'fitGain', null, {});
+      const [gain, rms] = this.#read('f64', buffers.out, 2);
+      return { gain, rms };
+    });
+  }
+
+  // Package-private helpers for RouterRun, Dataset and Trainer.
   _read(type, pointer, length) {
     return this.#read(type, pointer, length);
   }
@@ -439,7 +571,7 @@ class Core {
         if (!Number.isInteger(length) || length < 0 || length > MAX_BUFFER_VALUES) {
           throw new CoreError(`Invalid buffer length ${describe(length)} for ${name}: at most ${MAX_BUFFER_VALUES} values.`);
         }
-        const bytes = Math.max(1, length) * (type === 'f64' ? 8 : 4); // f64, or i32/f32
+        const bytes = Math.max(1, length) * VIEWS[type].BYTES_PER_ELEMENT;
         const pointer = this.#wasm.mb_wasm_alloc(bytes);
         if (pointer === 0) throw new CoreError(`Out of memory: could not allocate ${bytes} bytes.`);
         pointers[name] = pointer;
@@ -451,15 +583,11 @@ class Core {
   }
 
   #read(type, pointer, length) {
-    const buffer = this.#wasm.memory.buffer;
-    const view = type === 'f64' ? new Float64Array(buffer, pointer, length) : new Int32Array(buffer, pointer, length);
-    return type === 'f64' ? Float64Array.from(view) : Int32Array.from(view);
+    return new VIEWS[type](this.#wasm.memory.buffer, pointer, length).slice();
   }
 
   #write(type, pointer, values) {
-    const buffer = this.#wasm.memory.buffer;
-    const view = type === 'f64' ? new Float64Array(buffer, pointer, values.length) : new Int32Array(buffer, pointer, values.length);
-    view.set(values);
+    new VIEWS[type](this.#wasm.memory.buffer, pointer, values.length).set(values);
   }
 
   #readString(pointer) {
@@ -606,6 +734,137 @@ class RouterRun {
   }
 }
 
+/** A data set inside the module: count examples of `inputs` features and a label. */
+class Dataset {
+  #core;
+  #wasm;
+  #handle;
+
+  constructor(core, wasm, handle) {
+    this.#core = core;
+    this.#wasm = wasm;
+    this.#handle = handle;
+    this.count = wasm.mb_wasm_dataset_count(handle);
+    this.inputs = wasm.mb_wasm_dataset_inputs(handle);
+    this.classes = wasm.mb_wasm_dataset_classes(handle);
+  }
+
+  _handle() {
+    if (this.#handle === 0) throw new CoreError('This data set has been disposed.');
+    return this.#handle;
+  }
+
+  /** Splits into new { train, test } data sets, stratified by class and seeded. */
+  split(testFraction, seed) {
+    for (const [name, value] of [['test-fraction', testFraction], ['seed', seed]]) {
+      const message = this.#core.checkParameter(name, value);
+      if (message) throw new CoreError(message, { parameter: name, value });
+    }
+    return this.#core._withBuffers({ out: ['i32', 2] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_dataset_split(this._handle(), testFraction, seed, buffers.out);
+      if (status !== 0) this.#core._throwOnStatus(status, 'split');
+      const [train, test] = this.#core._read('i32', buffers.out, 2);
+      return { train: new Dataset(this.#core, this.#wasm, train), test: new Dataset(this.#core, this.#wasm, test) };
+    });
+  }
+
+  /** Copies the features out, example-major: x[i * inputs + j]. */
+  features() {
+    return this.#core._read('f32', this.#wasm.mb_wasm_dataset_x(this._handle()), this.count * this.inputs);
+  }
+
+  labels() {
+    return this.#core._read('i32', this.#wasm.mb_wasm_dataset_labels(this._handle()), this.count);
+  }
+
+  dispose() {
+    if (this.#handle !== 0) this.#wasm.mb_wasm_dataset_free(this.#handle);
+    this.#handle = 0;
+  }
+}
+
+/** Training of the MoE inside the module, one epoch per call. */
+class Trainer {
+  #core;
+  #wasm;
+  #handle;
+
+  constructor(core, wasm, handle, shape) {
+    this.#core = core;
+    this.#wasm = wasm;
+    this.#handle = handle;
+    this.experts = shape.experts;
+    this.classes = shape.classes;
+  }
+
+  #live() {
+    if (this.#handle === 0) throw new CoreError('This trainer has been disposed.');
+    return this.#handle;
+  }
+
+  /**
+   * Runs one epoch and returns its metrics: { epoch, trainLoss,
+   * trainAccuracy, testLoss, testAccuracy, auxLoss, zLoss, routerEntropy,
+   * dropped, droppedFraction, imbalance, loads, testLoads }. A diverged
+   * run throws a CoreError with status STATUS_DIVERGED and keeps its state.
+   */
+  epoch() {
+    const n = this.experts;
+    const width = METRIC_NAMES.length + 2 * n;
+    return this.#core._withBuffers({ out: ['f64', width] }, (buffers) => {
+      const status = this.#wasm.mb_wasm_trainer_epoch(this.#live(), buffers.out);
+      if (status === STATUS_DIVERGED) {
+        throw new CoreError(`Training diverged in epoch ${this.epochsDone + 1}: the loss is not finite. `
+          + 'Lower the learning rate.', { status });
+      }
+      if (status !== 0) this.#core._throwOnStatus(status, 'epoch');
+      const values = this.#core._read('f64', buffers.out, width);
+      const metrics = Object.fromEntries(METRIC_NAMES.map((name, i) => [name, values[i]]));
+      metrics.loads = Array.from(values.subarray(METRIC_NAMES.length, METRIC_NAMES.length + n));
+      metrics.testLoads = Array.from(values.subarray(METRIC_NAMES.length + n));
+      return metrics;
+    });
+  }
+
+  get epochsDone() {
+    return this.#wasm.mb_wasm_trainer_epochs_done(this.#live());
+  }
+
+  get testCount() {
+    return this.#wasm.mb_wasm_trainer_test_count(this.#live());
+  }
+
+  /** Counts of test examples of class c whose first expert is i: rows of N. */
+  routingMatrix() {
+    const flat = this.#core._read('i32', this.#wasm.mb_wasm_trainer_routing_matrix(this.#live()), this.classes * this.experts);
+    return Array.from({ length: this.classes }, (_, c) => Array.from(flat.subarray(c * this.experts, (c + 1) * this.experts)));
+  }
+
+  /** The confusion matrix: rows are true classes, columns predicted ones. */
+  confusion() {
+    const flat = this.#core._read('i32', this.#wasm.mb_wasm_trainer_confusion(this.#live()), this.classes * this.classes);
+    return Array.from({ length: this.classes }, (_, c) => Array.from(flat.subarray(c * this.classes, (c + 1) * this.classes)));
+  }
+
+  /** Per test example: its first expert (-1 when dropped). */
+  testExperts() {
+    return this.#core._read('i32', this.#wasm.mb_wasm_trainer_test_experts(this.#live()), this.testCount);
+  }
+
+  testPredictions() {
+    return this.#core._read('i32', this.#wasm.mb_wasm_trainer_test_predictions(this.#live()), this.testCount);
+  }
+
+  balanceBias() {
+    return Array.from(this.#core._read('f32', this.#wasm.mb_wasm_trainer_balance_bias(this.#live()), this.experts));
+  }
+
+  dispose() {
+    if (this.#handle !== 0) this.#wasm.mb_wasm_trainer_free(this.#handle);
+    this.#handle = 0;
+  }
+}
+
 /**
  * Splits branch points into segments of equal stability for drawing:
  * [{ branch, stability, points: [{ p, m }] }]. A fold or branch point ends
@@ -649,10 +908,20 @@ export function splitSegments(points) {
   return segments;
 }
 
+const VIEWS = Object.freeze({ f64: Float64Array, f32: Float32Array, i32: Int32Array, u8: Uint8Array });
+
 function modeIndex(mode) {
   const index = ROUTE_MODES.indexOf(mode);
   if (index < 0) {
     throw new CoreError(`mode must be one of ${ROUTE_MODES.join(', ')}, not ${describe(mode)}.`, { parameter: 'mode', value: mode });
+  }
+  return index;
+}
+
+function enumIndex(names, parameter, value) {
+  const index = names.indexOf(value);
+  if (index < 0) {
+    throw new CoreError(`${parameter} must be one of ${names.join(', ')}, not ${describe(value)}.`, { parameter, value });
   }
   return index;
 }
