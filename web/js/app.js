@@ -4,6 +4,7 @@ import { computeSnapshot } from './compute.js';
 import { loadCore } from './core.js';
 import { parseDecimal } from './input.js';
 import { createRouterView } from './router-view.js';
+import { createTrainerView } from './trainer-view.js';
 import { formatNumber } from './views/common.js';
 import { createBifurcationView } from './views/bifurcation.js';
 import { createCuspView } from './views/cusp.js';
@@ -175,6 +176,7 @@ async function main() {
   wireControls();
   applyState({ ...state });
   createRouterView(core, document.getElementById('router'));
+  createTrainerView(core, document.getElementById('moe'));
   document.body.dataset.ready = 'true';
 }
 

@@ -1,0 +1,139 @@
+// The "Trainable MoE" section in headless Chromium: training streams epochs
+// into the charts and tables and ends with the native tool's numbers,
+// pause, resume and cancel work while the page stays responsive, bad input
+// starts nothing, and the sweep fits the mean-field curve.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, test } from 'node:test';
+
+import { startServer } from '../scripts/serve.mjs';
+import { launchBrowser, openPage } from './helpers/browser.mjs';
+import { nativeTool, webRoot } from './helpers/paths.mjs';
+
+let server;
+let baseUrl;
+let browser;
+
+before(async () => {
+  ({ server, url: baseUrl } = await startServer({ root: webRoot, port: 0 }));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function setField(page, selector, value) {
+  await page.fill(`#moe-form [name="${selector}"]`, value);
+}
+
+/** Each chart's datasets as { label, ys } for the trainer's charts. */
+function trainerCharts(page) {
+  return page.evaluate(() => Object.fromEntries(['moe-loss-chart', 'moe-accuracy-chart', 'moe-loads-chart'].map((id) => [id,
+    globalThis.Chart.getChart(document.getElementById(id)).data.datasets.map((d) => ({ label: d.label, ys: d.data.map((p) => p.y) }))])));
+}
+
+function tableCounts(page, id) {
+  return page.evaluate((tableId) => Array.from(document.querySelectorAll(`#${tableId} tbody tr`),
+    (row) => Array.from(row.querySelectorAll('td'), (cell) => Number(cell.textContent))), id);
+}
+
+test('training on digits fills the charts and tables and matches the native tool', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await setField(page, 'epochs', '12');
+  await setField(page, 'seed', '5');
+  await page.click('#moe-train');
+  await page.waitForFunction(() => document.getElementById('moe').dataset.result === 'done', null, { timeout: 60000 });
+  const charts = await trainerCharts(page);
+  const [training, testLoss] = charts['moe-loss-chart'];
+  assert.equal(training.ys.length, 12, 'one training loss per epoch');
+  assert.ok(training.ys[11] < training.ys[0], `the training loss falls: ${training.ys[0]} -> ${training.ys[11]}`);
+  assert.equal(charts['moe-loads-chart'].length, 2, 'one load curve per expert');
+
+  const native = JSON.parse(spawnSync(nativeTool, ['train', '--epochs', '12', '--seed', '5'], { encoding: 'utf8' }).stdout);
+  const accuracy = charts['moe-accuracy-chart'][1].ys;
+  assert.deepEqual(accuracy, native.epochs.map((e) => e.test_accuracy), 'test accuracy per epoch, page against CLI');
+  assert.deepEqual(testLoss.ys, native.epochs.map((e) => e.test_loss), 'test loss per epoch, page against CLI');
+  assert.deepEqual(charts['moe-loads-chart'].map((d) => d.ys.at(-1)), native.final.loads, 'final loads');
+  assert.deepEqual(await tableCounts(page, 'moe-routing'), native.final.routing_matrix);
+  assert.deepEqual(await tableCounts(page, 'moe-confusion'), native.final.confusion);
+
+  // The digit grid: white background, grey digits, frames in expert colours.
+  const colours = await page.evaluate(() => {
+    const canvas = document.getElementById('moe-digits');
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+    const seen = new Set();
+    for (let i = 0; i < data.length; i += 4 * 7) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+    return seen.size;
+  });
+  assert.ok(colours > 10, `the digit grid shows ${colours} colours`);
+  assert.match(await page.textContent('#moe-status-text'), /Trained 12 epochs in [\d.]+ s of compute: test accuracy/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a long training pauses, resumes and cancels while the page responds', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await setField(page, 'epochs', '5000');
+  await page.click('#moe-train');
+  const epochs = () => page.evaluate(() => Number(document.getElementById('moe').dataset.epochs ?? 0));
+  await page.waitForFunction(() => Number(document.getElementById('moe').dataset.epochs ?? 0) >= 2);
+  await page.click('#moe-pause');
+  await page.waitForFunction(() => /Paused after epoch/.test(document.getElementById('moe-status-text').textContent));
+  const atPause = await epochs();
+  await page.waitForTimeout(400);
+  assert.equal(await epochs(), atPause, 'no epoch runs while paused');
+  assert.equal(await page.getAttribute('#moe-pause', 'aria-pressed'), 'true');
+  // The main thread is free: the mean-field controls still redraw.
+  await page.fill('#K-input', '2.5');
+  await page.press('#K-input', 'Enter');
+  await page.waitForFunction(() => Number(document.body.dataset.renderedK) === 2.5);
+  await page.click('#moe-pause');
+  await page.waitForFunction((before) => Number(document.getElementById('moe').dataset.epochs) > before + 1, atPause);
+  await page.click('#moe-cancel');
+  await page.waitForFunction(() => document.getElementById('moe').dataset.result === 'cancelled');
+  assert.match(await page.textContent('#moe-status-text'), /Cancelled after epoch \d+/);
+  assert.equal(await page.isDisabled('#moe-train'), false);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('invalid trainer input shows the parameter and starts nothing', async () => {
+  const { context, page } = await openPage(browser, baseUrl);
+  const table = [
+    [{ experts: '0' }, /experts = 0 is out of range: experts must be a whole number in \[2, 64\]/],
+    [{ experts: '3', k: '4' }, /k = 4 is more than the 3 experts/, 'topk'],
+    [{ capacityFactor: '0' }, /capacity-factor = 0 is out of range.*Leave it empty for no limit/],
+    [{ learningRate: '-1' }, /learning-rate = -1 is out of range/],
+    [{ beta: 'NaN' }, /beta: "NaN" is not a number/],
+  ];
+  for (const [fields, message, routing] of table) {
+    await page.reload();
+    await page.waitForFunction(() => document.body.dataset.ready === 'true');
+    for (const [name, value] of Object.entries(fields)) await setField(page, name, value);
+    if (routing) await page.selectOption('#moe-form [name="routing"]', routing);
+    await page.click('#moe-train');
+    await page.waitForSelector('#moe-error:not([hidden])');
+    assert.match(await page.textContent('#moe-error'), message);
+    assert.equal(await page.evaluate(() => document.getElementById('moe').dataset.training ?? 'false'), 'false');
+  }
+  await context.close();
+});
+
+test('the sweep trains on several workers and fits the mean-field curve', async () => {
+  const { context, page, problems } = await openPage(browser, baseUrl);
+  await setField(page, 'epochs', '4');
+  await page.fill('#moe-sweep-form [name="betas"]', '0.5, 8');
+  await page.fill('#moe-sweep-form [name="seeds"]', '1, 2');
+  await page.click('#moe-sweep-run');
+  await page.waitForFunction(() => document.getElementById('moe').dataset.sweep === 'done', null, { timeout: 60000 });
+  const datasets = await page.evaluate(() => globalThis.Chart.getChart(document.getElementById('moe-sweep-chart'))
+    .data.datasets.map((d) => ({ label: d.label, points: d.data.length })));
+  assert.equal(datasets[0].points, 4, 'one point per run');
+  assert.equal(datasets[1].points, 2, 'one mean per beta');
+  assert.match(datasets[2].label, /mean field, K_eff = /);
+  assert.match(await page.textContent('#moe-sweep-fit'), /Fit: K_eff = [\d.e+-]+ × β, root-mean-square residual/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
