@@ -516,7 +516,7 @@ mb_status mb_moe_batch_loss(mb_moe *model, const float *x, const int32_t *labels
         if (predictions != NULL)
             predictions[t] = predicted;
         if (c->loss == MB_MOE_CROSS_ENTROPY) {
-            float output_lse = softmax(dy, y, classes); /* dy holds softmax(y) */
+            float output_lse = softmax(dy, y, classes); /* dy now contains softmax(y) */
             result->task_loss += (double)output_lse - y[label];
             dy[label] -= 1.0f;
             for (int k = 0; k < classes; k++)
@@ -611,7 +611,10 @@ mb_status mb_moe_step(mb_moe *model)
         float rate = (float)c->balance_rate;
         for (int i = 0; i < c->experts; i++) {
             double gap = mean - model->plan_counts[i];
-            model->balance_bias[i] += gap > 0.0 ? rate : gap < 0.0 ? -rate : 0.0f;
+            if (gap > 0.0)
+                model->balance_bias[i] += rate;
+            else if (gap < 0.0)
+                model->balance_bias[i] -= rate;
         }
     }
     for (int i = 0; i < model->param_count; i++)

@@ -13,9 +13,9 @@
  *            topk   y = sum_{i in S} p_i / (sum_{j in S} p_j) f_i(x), S the k largest s_i
  *            sample y = p_I f_I(x),  I ~ softmax(s)
  *   capacity factor cf (not for dense): expert i takes at most ceil(cf T / N)
- *            assignments of a batch, in token order; an assignment over it is
- *            dropped (contributes nothing); a token with none left is a
- *            dropped token, and its output y is 0.
+ *            assignments of a batch, in token order. An assignment beyond
+ *            that is dropped and contributes nothing. A token with no
+ *            assignment left is a dropped token, and its output y is 0.
  *   loss:    (1/T) sum_t [ task(y_t) + c_z * (logsumexp z_t)^2 ]
  *            + alpha * N * sum_i f_i * P_i,
  *            task = cross-entropy of softmax(y) or (1/C) |y - onehot|^2,
@@ -112,9 +112,9 @@ const float *mb_moe_balance_bias(const mb_moe *model);
  * capacity; dense routing counts each token's argmax). */
 const int *mb_moe_dispatched_counts(const mb_moe *model);
 
-/* Names the parameter tensors: for index 0 .. count-1 writes the tensor's
- * name ("router.W", "expert1.W1", ...), offset in the slab and size.
- * Returns the number of tensors; MB_ERR-free (returns 0 on a bad index). */
+/* Describes parameter tensor `index` (0 .. mb_moe_tensor_count - 1): writes
+ * its name ("router.W", "expert1.W1", ...), its offset in the slab and its
+ * size. Returns 1, or 0 for an index out of range. */
 int mb_moe_tensor_count(const mb_moe *model);
 int mb_moe_tensor_info(const mb_moe *model, int index, char *name, int name_size, int *offset, int *size);
 
