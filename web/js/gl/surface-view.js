@@ -184,9 +184,10 @@ export function createSurfaceView({ canvas, overlay }, core) {
       const [x, y, z] = toBox([mesh.K[i], mesh.H[i], mesh.m[i]], window);
       positions[3 * i] = x;
       positions[3 * i + 1] = y;
-      // Vertices of the rows between the sheets lie far outside the box;
-      // clamping them keeps float32 clipping tame and every clamped vertex
-      // still outside |z| <= 1, so the cut by the fragment shader is unchanged.
+      // Rows in the gap between the sheets can lie far outside the box (H
+      // near -H_c(K) for large K). Clamping keeps them finite for clipping.
+      // A clamped vertex stays outside |z| <= 1, so the fragment shader still
+      // cuts its triangles where they leave the box.
       positions[3 * i + 2] = Math.max(-4, Math.min(4, z));
     }
     gl.bindBuffer(gl.ARRAY_BUFFER, buffers.position);
