@@ -3,6 +3,7 @@
 import { computeSnapshot } from './compute.js';
 import { loadCore } from './core.js';
 import { parseDecimal } from './input.js';
+import { createGpuViews } from './gl/gpu-views.js';
 import { createRouterView } from './router-view.js';
 import { createTrainerView } from './trainer-view.js';
 import { formatNumber } from './views/common.js';
@@ -172,6 +173,7 @@ async function main() {
     createTrajectoriesView(document.getElementById('trajectories-chart'), elements.trajectoryNote),
     createBifurcationView(document.getElementById('bifurcation-k-chart'), document.getElementById('bifurcation-h-chart')),
     createCuspView(document.getElementById('cusp-chart'), moveFromCusp),
+    createGpuViews(document.getElementById('gpu-views'), { core, onMove: moveFromCusp }),
   ];
   wireControls();
   applyState({ ...state });
