@@ -107,6 +107,7 @@ export function createUrlState(parameterTable) {
     parse: (search) => parseState(context, search),
     serialize: (state, options) => serializeState(state, options),
     checkValue: (key, value) => checkValue(fieldsByKey.get(key), value),
+    readField: (key, text) => readValue(fieldsByKey.get(key), text),
   };
 }
 
