@@ -1,5 +1,5 @@
-// Where the page finds the WebAssembly core and how it starts the router
-// worker, in the three settings the page runs in:
+// The sources of the WebAssembly core and of the router worker, in the
+// three settings the page runs in:
 //
 // - served (npm start): the .wasm next to the scripts and a module worker;
 // - the single-file bundle (npm run bundle): the bundle script defines

@@ -8,7 +8,7 @@ import { chartClass } from './views/common.js';
 import { exportChart } from './views/export.js';
 
 /**
- * The views a link can name: the element that holds each, its title, and
+ * The views a link can name: the element that contains each, its title, and
  * its charts as [canvas id, file name, name in the toolbar].
  */
 export const PAGE_VIEWS = Object.freeze({

@@ -9,7 +9,8 @@ export function chartToPng(chart) {
   canvas.width = source.width;
   canvas.height = source.height;
   const context = canvas.getContext('2d');
-  // Chart.js leaves the background transparent, which most viewers show black.
+  // Chart.js leaves the background transparent, so the PNG would otherwise
+  // take the background of whatever displays it, black in some viewers.
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, canvas.width, canvas.height);
   context.drawImage(source, 0, 0);
