@@ -60,6 +60,10 @@ export function startServer({ root = defaultWebRoot, port = 8080, host = '127.0.
       'Content-Security-Policy': contentSecurityPolicy,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'no-cache',
+      // A page in <iframe sandbox="allow-scripts"> has an opaque origin, so
+      // its module scripts and its fetch of the .wasm are cross-origin
+      // requests; the files are public, so any origin may read them.
+      'Access-Control-Allow-Origin': '*',
     };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...headers, Allow: 'GET, HEAD' }).end('Method not allowed\n');

@@ -1,11 +1,14 @@
 // The mean-field explorer page: parameter controls, the equilibrium readout
 // and the four views, redrawn once per animation frame while a control moves.
+import { wasmSource } from './assets.js';
 import { computeSnapshot } from './compute.js';
 import { loadCore } from './core.js';
+import { applyEmbedMode, showLinkedView } from './embed.js';
 import { parseDecimal } from './input.js';
 import { createGpuViews } from './gl/gpu-views.js';
 import { createRouterView } from './router-view.js';
 import { createTrainerView } from './trainer-view.js';
+import { createSharing } from './share.js';
 import { formatNumber } from './views/common.js';
 import { createBifurcationView } from './views/bifurcation.js';
 import { createCuspView } from './views/cusp.js';
@@ -28,6 +31,7 @@ const elements = {
 };
 
 let core = null;
+let sharing = null;
 let views = [];
 let state = { ...DEFAULT_STATE };
 let frameRequested = false;
@@ -58,6 +62,7 @@ function setInputError(input, message) {
 /** Applies a validated change and schedules one redraw. */
 function applyState(change) {
   state = { ...state, ...change };
+  sharing?.explorerChanged(state);
   syncControls(change);
   scheduleRender();
 }
@@ -162,12 +167,16 @@ function moveFromCusp({ K, H }) {
 
 async function main() {
   try {
-    core = await loadCore({ url: new URL('../moe_bif.wasm', import.meta.url) });
+    core = await loadCore(wasmSource());
   } catch (error) {
     elements.error.textContent = `Failed to start: ${error.message}`;
     elements.error.hidden = false;
     return;
   }
+  // The link's state replaces the defaults before anything is drawn.
+  sharing = createSharing(core);
+  applyEmbedMode(sharing.state.page);
+  state = { ...sharing.state.explorer };
   views = [
     createPhaseView(document.getElementById('phase-chart')),
     createTrajectoriesView(document.getElementById('trajectories-chart'), elements.trajectoryNote),
@@ -177,8 +186,12 @@ async function main() {
   ];
   wireControls();
   applyState({ ...state });
-  createRouterView(core, document.getElementById('router'));
+  const routerRoot = document.getElementById('router');
+  const router = createRouterView(core, routerRoot, { onStart: sharing.routerStarted });
+  sharing.attachRouter(router, routerRoot.querySelector('#router-form'));
   createTrainerView(core, document.getElementById('moe'));
+  sharing.addToolbars();
+  showLinkedView(sharing.state.page);
   document.body.dataset.ready = 'true';
 }
 

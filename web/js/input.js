@@ -1,7 +1,7 @@
 // Parsing of typed numbers, shared by every form on the page.
 
 // Strict decimal syntax: digits with an optional sign, point and exponent.
-const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+export const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function shorten(text) {
   return text.length > 30 ? `${text.slice(0, 30)}…` : text;

@@ -2,6 +2,7 @@
 // a Web Worker with progress and cancel. Three charts show traces against the
 // mean field, the final histogram against the Fokker-Planck density, and the
 // hysteresis loop over the S-curve.
+import { createRouterWorker } from './assets.js';
 import { QUANTILE_LEVELS } from './core.js';
 import { parseDecimal, parseDecimalList } from './input.js';
 import { colors, withAlpha } from './palette.js';
@@ -16,7 +17,8 @@ function linkOf(mode) {
   return mode === 'noisy-top1' ? 'erf' : 'tanh';
 }
 
-export function createRouterView(core, root) {
+/** onStart(kind) is called when a run or sweep passes its checks and starts. */
+export function createRouterView(core, root, { onStart = () => {} } = {}) {
   const form = root.querySelector('#router-form');
   const elements = {
     run: root.querySelector('#router-run'),
@@ -134,7 +136,11 @@ export function createRouterView(core, root) {
 
   function ensureWorker() {
     if (worker) return worker;
-    worker = new Worker(new URL('./router-worker.js', import.meta.url), { type: 'module' });
+    worker = createRouterWorker(core);
+    root.dataset.worker = worker.runsOnMainThread ? 'main-thread' : 'worker';
+    if (worker.runsOnMainThread) {
+      root.querySelector('.router-intro')?.append(' Here the runs use the page\'s main thread, because this frame cannot start a worker.');
+    }
     worker.addEventListener('message', (event) => handleMessage(event.data));
     worker.addEventListener('error', (event) => {
       // A worker that failed to load or crashed is replaced on the next run.
@@ -180,6 +186,7 @@ export function createRouterView(core, root) {
       return;
     }
 
+    onStart(kind);
     const id = ++generation;
     active = { id, kind, config, meanField, m0, started: performance.now(), records: emptyRecords(), sweep: null };
     setRunning(true);
