@@ -1,7 +1,7 @@
 // Writes build/moe-bifurcation.html: the whole page in one file that works
-// opened from disk, with no server. The page's modules and the router
-// worker are bundled by esbuild, and Chart.js, the CSS and the WebAssembly
-// core (as base64) are inlined. A Content-Security-Policy meta tag allows
+// opened from disk, with no server. The page's modules and the two workers
+// (router and trainer) are bundled by esbuild, and Chart.js, the CSS, the
+// WebAssembly core and the digits data (both as base64) are inlined. A Content-Security-Policy meta tag allows
 // exactly these inline scripts and styles, by their SHA-256 hashes.
 //
 // Run after bash build.sh (npm run bundle does both).
@@ -47,19 +47,21 @@ function sha256(text) {
 
 /** Builds the single-file page and returns its HTML text. */
 export async function buildBundle() {
-  const [html, appCss, shareCss, chartJs, wasm, favicon, appScript, workerScript] = await Promise.all([
+  const [html, chartJs, wasm, digits, favicon, appScript, routerWorker, trainerWorker] = await Promise.all([
     readFile(join(webRoot, 'index.html'), 'utf8'),
-    readFile(join(webRoot, 'css', 'app.css'), 'utf8'),
-    readFile(join(webRoot, 'css', 'share.css'), 'utf8'),
     readFile(join(webRoot, 'vendor', 'chart.umd.js'), 'utf8'),
     readFile(join(webRoot, 'moe_bif.wasm')),
+    readFile(join(webRoot, 'data', 'digits.csv.gz')),
     readFile(join(webRoot, 'favicon.svg')),
     bundleScript('app.js'),
     bundleScript('router-worker.js'),
+    bundleScript('trainer-worker.js'),
   ]);
-
-  const style = `${appCss}\n${shareCss}`;
-  const data = `globalThis.MOE_BIF_BUNDLE = ${JSON.stringify({ wasmBase64: wasm.toString('base64'), workerSource: workerScript })};`;
+  // Every stylesheet the page links, in its order.
+  const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((match) => match[1]);
+  const style = (await Promise.all(sheets.map((sheet) => readFile(join(webRoot, sheet), 'utf8')))).join('\n');
+  const data = `globalThis.MOE_BIF_BUNDLE = ${JSON.stringify({ wasmBase64: wasm.toString('base64'),
+    digitsBase64: digits.toString('base64'), workerSources: { router: routerWorker, trainer: trainerWorker } })};`;
   const scripts = [chartJs, data, appScript].map(scriptText);
   const policy = [
     "default-src 'none'",

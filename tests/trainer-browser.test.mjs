@@ -1,9 +1,12 @@
 // The "Trainable MoE" section in headless Chromium: training streams epochs
 // into the charts and tables and ends with the native tool's numbers,
 // pause, resume and cancel work while the page stays responsive, bad input
-// starts nothing, and the sweep fits the mean-field curve.
+// starts nothing, the sweep fits the mean-field curve, and links, a
+// sandboxed frame and the single-file bundle reproduce a training.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 
 import { startServer } from '../scripts/serve.mjs';
@@ -136,4 +139,90 @@ test('the sweep trains on several workers and fits the mean-field curve', async 
   assert.match(await page.textContent('#moe-sweep-fit'), /Fit: K_eff = [\d.e+-]+ × β, root-mean-square residual/);
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+/** The trainer charts' data as JSON text, for comparing two pages. */
+function trainerChartText(target) {
+  return target.evaluate(() => JSON.stringify(['moe-loss-chart', 'moe-accuracy-chart', 'moe-loads-chart'].map((id) =>
+    globalThis.Chart.getChart(document.getElementById(id)).data.datasets.map((d) => d.data))));
+}
+
+function waitForTraining(target) {
+  return target.waitForFunction(() => document.getElementById('moe').dataset.result === 'done', null, { timeout: 60000 });
+}
+
+test('a training link reruns the same training in a fresh context', async () => {
+  const first = await openPage(browser, baseUrl);
+  await setField(first.page, 'epochs', '6');
+  await setField(first.page, 'seed', '11');
+  await first.page.selectOption('#moe-form [name="routing"]', 'dense');
+  await first.page.click('#moe-train');
+  await waitForTraining(first.page);
+  await first.page.waitForFunction(() => location.search.includes('moe.run=train'));
+  const link = await first.page.evaluate(() => location.href);
+  assert.match(link, /moe\.routing=dense/);
+  assert.match(link, /moe\.seed=11/);
+
+  const second = await openPage(browser, link);
+  await waitForTraining(second.page);
+  assert.equal(await trainerChartText(second.page), await trainerChartText(first.page), 'the same charts from the link');
+  assert.equal(await second.page.inputValue('#moe-form [name="epochs"]'), '6');
+  assert.deepEqual([...first.problems, ...second.problems], []);
+  await first.context.close();
+  await second.context.close();
+});
+
+test('hostile trainer links fall back per field', async () => {
+  const query = 'moe.routing=topk&moe.k=9&moe.experts=3&moe.capacityFactor=0&moe.seed=<b>x</b>&moe.learningRate=0.5'
+    + '&moe.routerDecay=5&moe.run=javascript:alert(1)';
+  const { context, page, problems } = await openPage(browser, `${baseUrl}?${query}`);
+  const notice = await page.textContent('#link-notice');
+  assert.match(notice, /moe\.k = 9 is more than moe\.experts = 3/);
+  assert.match(notice, /moe\.capacityFactor: 0 is out of range/);
+  assert.match(notice, /moe\.seed: '<b>x<\/b>' is not a number/);
+  assert.match(notice, /moe\.learningRate × moe\.routerDecay/);
+  assert.match(notice, /moe\.run: 'javascript:alert\(1\)' is not one of none, train, sweep/);
+  assert.equal(await page.inputValue('#moe-form [name="experts"]'), '3', 'a valid field keeps its value');
+  assert.equal(await page.inputValue('#moe-form [name="k"]'), '2');
+  assert.equal(await page.inputValue('#moe-form [name="capacityFactor"]'), '', 'no capacity limit');
+  assert.equal(await page.inputValue('#moe-form [name="seed"]'), '1');
+  assert.equal(await page.locator('#link-notice b').count(), 0, 'no markup from the link');
+  assert.equal(await page.evaluate(() => document.getElementById('moe').dataset.training ?? 'false'), 'false');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the trainer trains inside a sandboxed frame and from the bundle', async () => {
+  const native = JSON.parse(spawnSync(nativeTool, ['train', '--epochs', '8', '--seed', '7'], { encoding: 'utf8' }).stdout);
+  const expected = native.epochs.map((e) => e.test_accuracy);
+  const accuracy = (target) => target.evaluate(() => globalThis.Chart.getChart(document.getElementById('moe-accuracy-chart'))
+    .data.datasets[1].data.map((p) => p.y));
+
+  const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  await page.goto(`${baseUrl}embed-example.html`);
+  const handle = await page.locator('#moe-frame').elementHandle();
+  await handle.scrollIntoViewIfNeeded();
+  const frame = await handle.contentFrame();
+  await waitForTraining(frame);
+  assert.equal(await frame.evaluate(() => self.origin), 'null', 'the frame has an opaque origin');
+  assert.equal(await frame.evaluate(() => document.getElementById('moe').dataset.worker), 'main-thread');
+  assert.equal(await frame.locator('#view-phase').isVisible(), false, 'only the trainer is shown');
+  assert.deepEqual(await accuracy(frame), expected, 'the frame trains as the native tool does');
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  const { buildBundle, bundlePath } = await import('../scripts/bundle.mjs');
+  writeFileSync(bundlePath, await buildBundle());
+  const bundled = await openPage(browser, `${pathToFileURL(bundlePath).href}?moe.epochs=8&moe.seed=7&moe.run=train`);
+  await waitForTraining(bundled.page);
+  assert.equal(await bundled.page.evaluate(() => document.getElementById('moe').dataset.worker), 'worker');
+  assert.deepEqual(await accuracy(bundled.page), expected, 'the bundle trains as the native tool does');
+  assert.deepEqual(bundled.problems, []);
+  await bundled.context.close();
 });

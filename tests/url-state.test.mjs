@@ -55,7 +55,7 @@ function randomState(random) {
       let value;
       if (field.type === 'enum') value = field.values[Math.floor(random() * field.values.length)];
       else if (field.type === 'boolean') value = random() < 0.5;
-      else if (field.type === 'number') value = randomInRange(random, range);
+      else if (field.type === 'number') value = field.optional && random() < 0.3 ? null : randomInRange(random, range);
       else value = [randomInRange(random, range)];
       state[block.block][field.name] = value;
     }
@@ -69,6 +69,12 @@ function randomState(random) {
   router.eta = epsilon / router.lambda;
   if (!(router.eta < 1)) router.eta = 0.5;
   if (core.checkParameter('eta*lambda', router.eta * router.lambda) !== null) router.lambda = epsilon / router.eta;
+  // The trainer's: k <= experts for topk, learning rate times each decay below 1.
+  const trainer = state.trainer;
+  if (trainer.routing === 'topk') trainer.k = 1 + Math.floor(random() * trainer.experts);
+  for (const decay of ['routerDecay', 'sweepDecay']) {
+    if (!(trainer.learningRate * trainer[decay] < 1)) trainer[decay] = random() * 0.99 / trainer.learningRate;
+  }
   return state;
 }
 

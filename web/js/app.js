@@ -1,5 +1,6 @@
-// The mean-field explorer page: parameter controls, the equilibrium readout
-// and the four views, redrawn once per animation frame while a control moves.
+// The page: the mean-field controls, the equilibrium readout and the
+// mean-field views (redrawn once per animation frame while a control moves),
+// then the GPU, discrete-router and trainable-MoE sections.
 import { wasmSource } from './assets.js';
 import { computeSnapshot } from './compute.js';
 import { loadCore } from './core.js';
@@ -189,7 +190,10 @@ async function main() {
   const routerRoot = document.getElementById('router');
   const router = createRouterView(core, routerRoot, { onStart: sharing.routerStarted });
   sharing.attachRouter(router, routerRoot.querySelector('#router-form'));
-  createTrainerView(core, document.getElementById('moe'));
+  const trainerRoot = document.getElementById('moe');
+  const trainer = createTrainerView(core, trainerRoot, { onStart: sharing.trainerStarted });
+  sharing.attachTrainer(trainer, trainerRoot.querySelector('#moe-form'), trainerRoot.querySelector('#moe-sweep-form'));
+  sharing.attachGpu(document.getElementById('gpu-views'));
   sharing.addToolbars();
   showLinkedView(sharing.state.page);
   document.body.dataset.ready = 'true';

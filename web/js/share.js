@@ -17,15 +17,29 @@ export const PAGE_VIEWS = Object.freeze({
   bifurcation: { element: 'view-bifurcation', title: 'Bifurcation diagrams', charts: [
     ['bifurcation-k-chart', 'bifurcation-K', 'Against K'], ['bifurcation-h-chart', 'bifurcation-H', 'Against H']] },
   cusp: { element: 'view-cusp', title: 'Cusp diagram', charts: [['cusp-chart', 'cusp', '']] },
+  // WebGL canvases are not Chart.js charts: the GPU views have no data export.
+  gpu: { element: 'gpu-views', title: 'GPU views', charts: [] },
   router: { element: 'router', title: 'Discrete router', charts: [
     ['router-traces-chart', 'router-traces', 'Traces'], ['router-histogram-chart', 'router-histogram', 'Histogram'],
     ['router-hysteresis-chart', 'router-hysteresis', 'Hysteresis']] },
+  moe: { element: 'moe', title: 'Trainable MoE', charts: [
+    ['moe-loss-chart', 'moe-loss', 'Loss'], ['moe-accuracy-chart', 'moe-accuracy', 'Accuracy'],
+    ['moe-loads-chart', 'moe-loads', 'Loads'], ['moe-sweep-chart', 'moe-sweep', 'Sweep']] },
 });
 
 const MAX_NOTICE_LINES = 8;
+// Frame heights of the embed code, in pixels, for views taller than a chart.
+const EMBED_HEIGHTS = Object.freeze({ router: 720, moe: 1100, gpu: 560 });
 const ADDRESS_DELAY_MS = 250;
 // Router form fields in the URL, in the order of the schema; `run` is not a field.
 const ROUTER_FORM_FIELDS = ['N', 'mode', 'beta', 'eta', 'lambda', 'sigma', 'h', 'm0', 'replicas', 'steps', 'seed'];
+// Trainer fields in the URL whose form field has the same name.
+const TRAINER_FORM_FIELDS = ['task', 'preprocess', 'experts', 'hidden', 'routing', 'k', 'beta', 'loss', 'optimizer',
+  'learningRate', 'momentum', 'auxLoss', 'zLoss', 'capacityFactor', 'balanceRate', 'routerDecay', 'batch', 'epochs',
+  'seed'];
+// Sweep fields in the URL and their names in the sweep form.
+const SWEEP_FORM_FIELDS = [['sweepBetas', 'betas'], ['sweepSeeds', 'seeds'], ['sweepRouting', 'routing'],
+  ['sweepDecay', 'routerDecay'], ['sweepTask', 'task']];
 
 /**
  * Parses the page's query against the core's parameter table and shows a
@@ -38,6 +52,7 @@ export function createSharing(core) {
   const baseAddress = location.href.split(/[?#]/)[0];
   let addressTimer = 0;
   let routerForm = null;
+  let trainerForms = null;
 
   showNotice(errors);
 
@@ -101,6 +116,75 @@ export function createSharing(core) {
     });
     if (state.router.run === 'simulate') routerView.start('simulate');
     if (state.router.run === 'sweep') routerView.start('hysteresis');
+  }
+
+  // Reads both trainer forms through the URL parser, as readRouterForm.
+  function readTrainerForms() {
+    const parts = [];
+    for (const name of TRAINER_FORM_FIELDS) {
+      const text = String(trainerForms.form.elements[name].value).trim();
+      parts.push(`moe.${name}=${encodeURIComponent(name === 'capacityFactor' && text === '' ? 'none' : text)}`);
+    }
+    for (const [name, formName] of SWEEP_FORM_FIELDS) {
+      const text = String(trainerForms.sweepForm.elements[formName].value).trim();
+      parts.push(`moe.${name}=${encodeURIComponent(text.replace(/\s*,\s*/g, ','))}`);
+    }
+    const parsed = urlState.parse(parts.join('&'));
+    if (parsed.errors.length > 0) return false;
+    state.trainer = { ...parsed.state.trainer, run: state.trainer.run };
+    return true;
+  }
+
+  /**
+   * Writes the trainer state into its two forms and starts the training or
+   * sweep the link names. Later edits update the address and clear the run.
+   */
+  function attachTrainer(trainerView, form, sweepForm) {
+    trainerForms = { form, sweepForm };
+    for (const name of TRAINER_FORM_FIELDS) {
+      const value = state.trainer[name];
+      form.elements[name].value = value === null ? '' : String(value);
+    }
+    for (const [name, formName] of SWEEP_FORM_FIELDS) {
+      const value = state.trainer[name];
+      sweepForm.elements[formName].value = Array.isArray(value) ? value.join(', ') : String(value);
+    }
+    const edited = () => {
+      if (readTrainerForms()) {
+        state.trainer.run = 'none';
+        scheduleAddressUpdate();
+      }
+    };
+    for (const element of [form, sweepForm]) {
+      element.addEventListener('input', edited);
+      element.addEventListener('change', edited);
+    }
+    if (state.trainer.run === 'train') trainerView.start();
+    if (state.trainer.run === 'sweep') trainerView.startSweep();
+  }
+
+  function trainerStarted(kind) {
+    if (trainerForms) readTrainerForms();
+    state.trainer.run = kind;
+    scheduleAddressUpdate();
+  }
+
+  /** Writes the GPU views' settings into their controls and follows later changes. */
+  function attachGpu(section) {
+    const mode = section.querySelector('#gpu-plane-mode');
+    const start = section.querySelector('#gpu-start');
+    if (!mode || !start) return;
+    mode.value = state.gpu.colour;
+    start.value = String(state.gpu.m0);
+    mode.dispatchEvent(new Event('change'));
+    start.dispatchEvent(new Event('input'));
+    const follow = () => {
+      state.gpu = { colour: mode.value, m0: Number(start.value) };
+      scheduleAddressUpdate();
+    };
+    follow();
+    mode.addEventListener('change', follow);
+    start.addEventListener('input', follow);
   }
 
   function routerStarted(kind) {
@@ -172,7 +256,7 @@ export function createSharing(core) {
     const render = () => {
       const source = linkFor({ embed: view, ...options });
       const snippet = `<iframe src="${escapeAttribute(source)}" sandbox="allow-scripts" `
-        + `title="${escapeAttribute(info.title)} (moe-bifurcation)" width="100%" height="${view === 'router' ? 720 : 420}" `
+        + `title="${escapeAttribute(info.title)} (moe-bifurcation)" width="100%" height="${EMBED_HEIGHTS[view] ?? 420}" `
         + 'loading="lazy"></iframe>';
       panel.setText(snippet);
     };
@@ -199,7 +283,8 @@ export function createSharing(core) {
     copyText(panel);
   }
 
-  return { state, urlState, explorerChanged, attachRouter, routerStarted, addToolbars, linkFor };
+  return { state, urlState, explorerChanged, attachRouter, routerStarted, attachTrainer, trainerStarted, attachGpu,
+    addToolbars, linkFor };
 }
 
 // Copies the panel's text to the clipboard, or asks the reader to copy it

@@ -3,6 +3,7 @@
 // loss, accuracy and loads, the routing and confusion tables, the test
 // digits coloured by expert, and the symmetry-breaking sweep over beta run
 // on a pool of workers with the mean-field fit.
+import { createTrainerWorker } from './assets.js';
 import { parseDecimal, parseDecimalList } from './input.js';
 import { DEFAULT_TRAINING, DIGITS, SYNTHETIC_OVERRIDES } from './moe-task.js';
 import { colors, withAlpha } from './palette.js';
@@ -26,7 +27,11 @@ const NUMBER_FIELDS = Object.freeze([
   ['seed', 'seed'],
 ]);
 
-export function createTrainerView(core, root) {
+/**
+ * Wires the section. options.onStart(kind) is called when a training
+ * ('train') or a sweep ('sweep') starts. Returns { start, startSweep }.
+ */
+export function createTrainerView(core, root, { onStart = () => {} } = {}) {
   const form = root.querySelector('#moe-form');
   const sweepForm = root.querySelector('#moe-sweep-form');
   const elements = {
@@ -100,7 +105,11 @@ export function createTrainerView(core, root) {
 
   function ensureWorker() {
     if (worker) return worker;
-    worker = new Worker(new URL('./trainer-worker.js', import.meta.url), { type: 'module' });
+    worker = createTrainerWorker(core);
+    root.dataset.worker = worker.runsOnMainThread ? 'main-thread' : 'worker';
+    if (worker.runsOnMainThread) {
+      root.querySelector('.router-intro')?.append(' Here training uses the page\'s main thread, because this frame cannot start a worker.');
+    }
     worker.addEventListener('message', (event) => handleMessage(event.data));
     worker.addEventListener('error', (event) => {
       worker.terminate();
@@ -143,6 +152,7 @@ export function createTrainerView(core, root) {
     elements.status.textContent = 'Preparing the data…';
     root.dataset.result = '';
     ensureWorker().postMessage({ type: 'train', id, settings: parsed.settings });
+    onStart('train');
   }
 
   function handleMessage(message) {
@@ -353,13 +363,14 @@ export function createTrainerView(core, root) {
     elements.sweepFit.textContent = '';
     root.dataset.sweep = 'running';
     for (let w = 0; w < size; w++) {
-      const poolWorker = new Worker(new URL('./trainer-worker.js', import.meta.url), { type: 'module' });
+      const poolWorker = createTrainerWorker(core);
       poolWorker.addEventListener('message', (event) => handleSweepMessage(poolWorker, event.data));
       poolWorker.addEventListener('error', (event) => endSweep(`A sweep worker failed: ${event.message ?? 'unknown error'}.`));
       sweep.pool.push(poolWorker);
       dispatch(poolWorker);
     }
     elements.sweepStatus.textContent = `Running ${jobs.length} trainings on ${size} workers…`;
+    onStart('sweep');
   }
 
   function dispatch(poolWorker) {
@@ -434,6 +445,7 @@ export function createTrainerView(core, root) {
     startSweep();
   });
   elements.sweepCancel.addEventListener('click', () => endSweep(null, 'Sweep cancelled.'));
+  return { start, startSweep };
 }
 
 function colorName(color) {

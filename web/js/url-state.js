@@ -1,22 +1,27 @@
 // The page state in the URL query: one schema table, parse and serialize.
 //
 // The state is grouped in blocks: `page` (which view, embed flags), one
-// block per part of the page (`explorer` for the mean-field views, `router`
-// for the discrete router). A block lists its fields with a type and a
+// block per part of the page (`explorer` for the mean-field views, `gpu`
+// for the WebGL views' own settings, `router` for the discrete router and
+// `trainer` for the trainable MoE). A block lists its fields with a type and a
 // default; numeric fields name an entry of the core's parameter table, which
 // gives their range. A new view adds one block with its own key prefix.
 //
 // No DOM and no `location` here: the caller passes the query string and
 // the core's parameter table (core.parameters), so Node tests can drive it.
-import { ROUTE_MODES, formatRange } from './core.js';
+import { MOE_LOSSES, MOE_OPTIMIZERS, MOE_ROUTING, PREPROCESSING, ROUTE_MODES, formatRange } from './core.js';
 import { NUMBER_PATTERN } from './input.js';
+import { DEFAULT_TRAINING } from './moe-task.js';
 
 export const URL_STATE_VERSION = 1;
 export const VERSION_KEY = 'v';
 
 /** Views that a link can point at or embed. */
-export const VIEW_NAMES = Object.freeze(['phase', 'trajectories', 'bifurcation', 'cusp', 'router']);
+export const VIEW_NAMES = Object.freeze(['phase', 'trajectories', 'bifurcation', 'cusp', 'gpu', 'router', 'moe']);
 export const RUN_KINDS = Object.freeze(['none', 'simulate', 'sweep']);
+export const TRAINER_RUN_KINDS = Object.freeze(['none', 'train', 'sweep']);
+// The text of an optional number's "no value", as in moe.capacityFactor=none.
+export const NONE_TEXT = 'none';
 
 // Limits on hostile input. A query longer than MAX_QUERY_LENGTH is ignored
 // whole, and fields past the first MAX_KEYS are ignored. A value longer than
@@ -29,8 +34,9 @@ const LIST_MAX_VALUES = 256;
 
 /**
  * The schema. Field types: 'number' (range from the core parameter named by
- * `parameter`), 'list' (comma-separated numbers, each in that range),
- * 'enum' (one of `values`) and 'boolean' ('1' or '0').
+ * `parameter`; with `optional`, also null, written 'none'), 'list'
+ * (comma-separated numbers, each in that range), 'enum' (one of `values`)
+ * and 'boolean' ('1' or '0').
  * `views` lists the views that draw from a block; an embed link carries
  * only those blocks.
  */
@@ -51,11 +57,21 @@ export const STATE_BLOCKS = Object.freeze([
   {
     block: 'explorer',
     prefix: '',
-    views: ['phase', 'trajectories', 'bifurcation', 'cusp'],
+    views: ['phase', 'trajectories', 'bifurcation', 'cusp', 'gpu'],
     fields: [
       { name: 'link', type: 'enum', values: ['tanh', 'erf'], default: 'tanh' },
       { name: 'K', type: 'number', parameter: 'K', default: 1.6 },
       { name: 'H', type: 'number', parameter: 'H', default: 0.1 },
+    ],
+  },
+  {
+    block: 'gpu',
+    prefix: 'gpu.',
+    views: ['gpu'],
+    fields: [
+      // The plane's colouring and the start m0 of the "state reached" colouring.
+      { name: 'colour', type: 'enum', values: ['count', 'basin'], default: 'count' },
+      { name: 'm0', type: 'number', parameter: 'm0', default: 0.3 },
     ],
   },
   {
@@ -79,6 +95,43 @@ export const STATE_BLOCKS = Object.freeze([
       { name: 'run', type: 'enum', values: [...RUN_KINDS], default: 'none' },
     ],
     check: checkRouterBlock,
+  },
+  {
+    block: 'trainer',
+    prefix: 'moe.',
+    views: ['moe'],
+    fields: [
+      { name: 'task', type: 'enum', values: ['digits', 'synthetic'], default: DEFAULT_TRAINING.task },
+      { name: 'preprocess', type: 'enum', values: [...PREPROCESSING], default: DEFAULT_TRAINING.preprocess },
+      { name: 'experts', type: 'number', parameter: 'experts', default: DEFAULT_TRAINING.experts },
+      { name: 'hidden', type: 'number', parameter: 'expert-hidden', default: DEFAULT_TRAINING.hidden },
+      { name: 'routing', type: 'enum', values: [...MOE_ROUTING], default: DEFAULT_TRAINING.routing },
+      { name: 'k', type: 'number', parameter: 'k', default: DEFAULT_TRAINING.k },
+      { name: 'beta', type: 'number', parameter: 'beta', default: DEFAULT_TRAINING.beta },
+      { name: 'loss', type: 'enum', values: [...MOE_LOSSES], default: DEFAULT_TRAINING.loss },
+      { name: 'optimizer', type: 'enum', values: [...MOE_OPTIMIZERS], default: DEFAULT_TRAINING.optimizer },
+      { name: 'learningRate', type: 'number', parameter: 'learning-rate', default: DEFAULT_TRAINING.learningRate },
+      { name: 'momentum', type: 'number', parameter: 'momentum', default: DEFAULT_TRAINING.momentum },
+      { name: 'auxLoss', type: 'number', parameter: 'aux-loss', default: DEFAULT_TRAINING.auxLoss },
+      { name: 'zLoss', type: 'number', parameter: 'z-loss', default: DEFAULT_TRAINING.zLoss },
+      { name: 'capacityFactor', type: 'number', parameter: 'capacity-factor', optional: true,
+        default: DEFAULT_TRAINING.capacityFactor },
+      { name: 'balanceRate', type: 'number', parameter: 'balance-rate', default: DEFAULT_TRAINING.balanceRate },
+      { name: 'routerDecay', type: 'number', parameter: 'router-decay', default: DEFAULT_TRAINING.routerDecay },
+      { name: 'batch', type: 'number', parameter: 'batch', default: DEFAULT_TRAINING.batch },
+      { name: 'epochs', type: 'number', parameter: 'epochs', default: DEFAULT_TRAINING.epochs },
+      { name: 'seed', type: 'number', parameter: 'seed', default: DEFAULT_TRAINING.seed },
+      // The symmetry-breaking sweep; the other settings come from the fields above.
+      { name: 'sweepBetas', type: 'list', parameter: 'beta', default: [0.25, 0.5, 1, 2, 4, 8, 16] },
+      { name: 'sweepSeeds', type: 'list', parameter: 'seed', default: [1, 2, 3, 4, 5, 6] },
+      { name: 'sweepRouting', type: 'enum', values: ['sample', 'top1'], default: 'sample' },
+      { name: 'sweepDecay', type: 'number', parameter: 'router-decay', default: 1 },
+      { name: 'sweepTask', type: 'enum', values: ['synthetic', 'digits'], default: 'synthetic' },
+      // The run the link reproduces when it is opened; the seeds above make
+      // it the same run.
+      { name: 'run', type: 'enum', values: [...TRAINER_RUN_KINDS], default: 'none' },
+    ],
+    check: checkTrainerBlock,
   },
 ]);
 
@@ -204,7 +257,10 @@ function readValue(entry, text) {
     if (text === '0') return { value: false };
     return { error: `${quote(text)} is not 1 or 0.` };
   }
-  if (field.type === 'number') return readNumber(text, range);
+  if (field.type === 'number') {
+    if (field.optional && text === NONE_TEXT) return { value: null };
+    return readNumber(text, range);
+  }
   const parts = text.split(',');
   if (parts.length > LIST_MAX_VALUES) return { error: `${parts.length} values are more than ${LIST_MAX_VALUES}.` };
   const values = [];
@@ -248,7 +304,10 @@ function checkValue(entry, value) {
   const { field, range } = entry;
   if (field.type === 'enum') return field.values.includes(value) ? null : `not one of ${field.values.join(', ')}`;
   if (field.type === 'boolean') return typeof value === 'boolean' ? null : 'not a boolean';
-  if (field.type === 'number') return typeof value === 'number' ? checkRange(range, value) : 'not a number';
+  if (field.type === 'number') {
+    if (field.optional && value === null) return null;
+    return typeof value === 'number' ? checkRange(range, value) : 'not a number';
+  }
   if (!Array.isArray(value) || value.length === 0 || value.length > LIST_MAX_VALUES) return 'not a list of 1 to 256 numbers';
   for (const item of value) {
     const message = typeof item === 'number' ? checkRange(range, item) : 'not a number';
@@ -289,6 +348,36 @@ function checkRouterBlock(router, { keysInLink, prefix, ranges }) {
   return errors;
 }
 
+// Checks of the trainer block that involve two fields: k at most the number
+// of experts for topk routing, and the learning rate times each router decay
+// (of training and of the sweep) below 1.
+function checkTrainerBlock(trainer, { keysInLink, prefix, ranges }) {
+  const errors = [];
+  const defaultOf = (name) => STATE_BLOCKS.find((entry) => entry.block === 'trainer')
+    .fields.find((field) => field.name === name).default;
+  if (trainer.routing === 'topk' && trainer.k > trainer.experts) {
+    const k = Math.min(defaultOf('k'), trainer.experts);
+    errors.push({ key: `${prefix}k`, message: `${prefix}k = ${trainer.k} is more than ${prefix}experts = `
+      + `${trainer.experts}, and topk routing needs k <= experts. Using k = ${k}.` });
+    trainer.k = k;
+  }
+  const decayRange = ranges.get('learning-rate*router-decay');
+  for (const decay of ['routerDecay', 'sweepDecay']) {
+    const message = checkRange(decayRange, trainer.learningRate * trainer[decay]);
+    if (!message) continue;
+    // Reset what the link gave; if the product is still out of range, reset both.
+    let reset = ['learningRate', decay].filter((name) => keysInLink.has(prefix + name));
+    for (const name of reset) trainer[name] = defaultOf(name);
+    if (checkRange(decayRange, trainer.learningRate * trainer[decay]) !== null) {
+      reset = ['learningRate', decay];
+      for (const name of reset) trainer[name] = defaultOf(name);
+    }
+    errors.push({ key: `${prefix}${reset[0]}`, message: `${prefix}learningRate × ${prefix}${decay}: ${message} `
+      + `Using ${reset.map((name) => `${name} = ${trainer[name]}`).join(', ')}.` });
+  }
+  return errors;
+}
+
 /**
  * Writes a state as a query string without the leading '?'. Model fields
  * are always written, so a link keeps its meaning if a default changes;
@@ -319,6 +408,7 @@ export function blocksOfView(view) {
 
 function formatUrlValue(field, value) {
   if (field.type === 'boolean') return value ? '1' : '0';
+  if (value === null) return NONE_TEXT;
   if (field.type === 'list') return value.map(String).join(',');
   return String(value);
 }
@@ -331,6 +421,7 @@ function encodeText(text) {
 
 function formatValue(value) {
   if (Array.isArray(value)) return value.join(', ');
+  if (value === null) return NONE_TEXT;
   if (value === '') return 'none';
   return String(value);
 }
