@@ -584,7 +584,9 @@ mb_status mb_moe_step(mb_moe *model)
         return MB_ERR_NULL_POINTER;
     const mb_moe_config *c = &model->config;
     const mb_moe_kernels *k = model->kernels;
-    int router_weights = c->experts * c->inputs;
+    /* W_r and b_r lead the slab and both decay: b_r is the part of the
+     * logits that every token shares, the score s_i of the minimal model. */
+    int router_weights = c->experts * (c->inputs + 1);
     int rest = model->param_count - router_weights;
     float decay = (float)(c->learning_rate * c->router_decay);
     if (c->optimizer == MB_MOE_ADAM) {

@@ -24,8 +24,10 @@
  *            The selections and f are held fixed: gradients flow through the
  *            gate values, P and the experts.
  *   update:  Adam (b1 = 0.9, b2 = 0.999, eps = 1e-8, bias-corrected) or SGD
- *            with momentum; router weights W_r also decay, decoupled:
- *            W_r <- (1 - rate * lambda_r) W_r, the decay of section 1. After
+ *            with momentum. The router's W_r and b_r also decay, decoupled:
+ *            W_r <- (1 - rate * lambda_r) W_r and the same for b_r. b_r is
+ *            shared by every token, like the scores of the minimal model
+ *            that decay at rate lambda. After
  *            each step b_bal_i += gamma * sign(mean_j c_j - c_i) with c_i the
  *            dispatched count of expert i.
  *
@@ -69,7 +71,7 @@ typedef struct {
     double z_weight;          /* c_z */
     double capacity_factor;   /* cf, or MB_MOE_NO_CAPACITY */
     double balance_rate;      /* gamma; 0 leaves b_bal at 0 */
-    double router_decay;      /* lambda_r */
+    double router_decay;      /* lambda_r, for W_r and b_r */
     int batch;                /* largest T of one call */
     uint32_t seed;
     int reference_kernels;    /* 1: the plain reference twins instead of SIMD */

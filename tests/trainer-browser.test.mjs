@@ -129,14 +129,20 @@ test('the sweep trains on several workers and fits the mean-field curve', async 
   await setField(page, 'epochs', '4');
   await page.fill('#moe-sweep-form [name="betas"]', '0.5, 8');
   await page.fill('#moe-sweep-form [name="seeds"]', '1, 2');
+  await page.fill('#moe-sweep-form [name="routerDecays"]', '0.5, 2');
   await page.click('#moe-sweep-run');
   await page.waitForFunction(() => document.getElementById('moe').dataset.sweep === 'done', null, { timeout: 60000 });
   const datasets = await page.evaluate(() => globalThis.Chart.getChart(document.getElementById('moe-sweep-chart'))
     .data.datasets.map((d) => ({ label: d.label, points: d.data.length })));
-  assert.equal(datasets[0].points, 4, 'one point per run');
-  assert.equal(datasets[1].points, 2, 'one mean per beta');
-  assert.match(datasets[2].label, /mean field, K_eff = /);
-  assert.match(await page.textContent('#moe-sweep-fit'), /Fit: K_eff = [\d.e+-]+ × β, root-mean-square residual/);
+  assert.equal(datasets.length, 6, 'seeds, means and a fitted curve for each of two decays');
+  for (const [offset, decay] of [[0, '0.5'], [3, '2']]) {
+    assert.equal(datasets[offset].points, 4, `λr = ${decay}: one point per run`);
+    assert.equal(datasets[offset + 1].points, 2, `λr = ${decay}: one mean per beta`);
+    assert.match(datasets[offset + 2].label, new RegExp(`λr = ${decay}: mean field, K_eff = `));
+  }
+  const fits = await page.textContent('#moe-sweep-fit');
+  assert.match(fits, /λr = 0\.5: K_eff = [\d.e+-]+ × β, root-mean-square residual/);
+  assert.match(fits, /λr = 2: K_eff = [\d.e+-]+ × β/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -72,9 +72,9 @@ function randomState(random) {
   // The trainer's: k <= experts for topk, learning rate times each decay below 1.
   const trainer = state.trainer;
   if (trainer.routing === 'topk') trainer.k = 1 + Math.floor(random() * trainer.experts);
-  for (const decay of ['routerDecay', 'sweepDecay']) {
-    if (!(trainer.learningRate * trainer[decay] < 1)) trainer[decay] = random() * 0.99 / trainer.learningRate;
-  }
+  if (!(trainer.learningRate * trainer.routerDecay < 1)) trainer.routerDecay = random() * 0.99 / trainer.learningRate;
+  trainer.sweepDecays = trainer.sweepDecays.map((decay) => (trainer.learningRate * decay < 1 ? decay
+    : random() * 0.99 / trainer.learningRate));
   return state;
 }
 

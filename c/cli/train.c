@@ -364,76 +364,96 @@ int run_train(int argc, char **argv)
     return status == MB_OK ? EXIT_SUCCESS : EXIT_COMPUTATION;
 }
 
+/* Trains one run of the sweep and writes its final imbalance to *imbalance
+ * (NaN when it diverged before finishing an epoch; a later divergence keeps
+ * the last finished epoch's). Returns an exit status. */
+static int sweep_run(const char *command, const option_value *values, double beta, double decay, uint32_t seed,
+                     int epochs, double *imbalance)
+{
+    mb_dataset train, test;
+    int exit_status = load_task(command, cli_program, values, seed, &train, &test);
+    if (exit_status != EXIT_SUCCESS)
+        return exit_status;
+    mb_moe_config config;
+    config_from_options(values, &train, beta, seed, &config);
+    config.router_decay = decay;
+    mb_trainer *trainer = NULL;
+    mb_param bad = MB_PARAM_COUNT;
+    mb_status status = mb_trainer_create(&config, &train, &test, &trainer, &bad);
+    mb_dataset_free(&train);
+    mb_dataset_free(&test);
+    if (status != MB_OK)
+        return report_create(command, status, bad, &config);
+    mb_trainer_metrics metrics;
+    memset(&metrics, 0, sizeof metrics);
+    metrics.imbalance = NAN;
+    for (int e = 0; e < epochs && status == MB_OK; e++)
+        status = mb_trainer_epoch(trainer, &metrics);
+    mb_trainer_free(trainer);
+    if (status != MB_OK && status != MB_ERR_DIVERGED) {
+        fprintf(stderr, "moe-bif %s: training failed: %s\n", command, mb_status_string(status));
+        return EXIT_COMPUTATION;
+    }
+    *imbalance = metrics.imbalance;
+    return EXIT_SUCCESS;
+}
+
+/* Parses a list option and checks every entry against param. Returns the
+ * count, or -1 after printing an error. */
+static int parse_checked_list(const char *command, const char *option, const char *text, mb_param param,
+                              double *values)
+{
+    int count = options_parse_list(command, option, text, values, MAX_SWEEP_VALUES);
+    for (int i = 0; i < count; i++)
+        if (mb_param_check(param, values[i]) != MB_OK) {
+            options_report_range(command, option, values[i], param);
+            return -1;
+        }
+    return count;
+}
+
 int run_sweep(int argc, char **argv)
 {
     static const char *const command = "sweep";
     static const char *const summary =
-        "The symmetry-breaking experiment: trains a two-expert model for every beta and seed\n"
-        "and prints, per beta, the final load imbalance |f_1 - f_2| of each seed and its mean,\n"
-        "K_eff = artanh(m)/m read off the mean-field curve m = tanh(K m), and a fit of\n"
-        "K_eff = gain * beta over all settings with its root-mean-square residual.";
-    const option_spec specs[] = {
+        "The symmetry-breaking experiment: trains a two-expert model for every router decay,\n"
+        "beta and seed, and prints per setting the final load imbalance |f_1 - f_2| of each\n"
+        "seed and its mean, and K_eff = artanh(m)/m read off the mean-field curve m = tanh(K m).\n"
+        "For each router decay it fits K_eff = gain * beta to the means, with the\n"
+        "root-mean-square residual. The defaults are the page's: the synthetic task, sample\n"
+        "routing and router decay 1.";
+    option_spec specs[] = {
         MODEL_OPTIONS,
-        {"betas", OPTION_TEXT, -1, "0.25,0.5,1,2,4,8", NULL, "Router inverse temperatures, comma-separated."},
-        {"seeds", OPTION_TEXT, -1, "1,2,3,4", NULL, "Seeds, comma-separated."},
+        {"betas", OPTION_TEXT, -1, "0.25,0.5,1,2,4,8,16", NULL, "Router inverse temperatures, comma-separated."},
+        {"seeds", OPTION_TEXT, -1, "1,2,3,4,5,6", NULL, "Seeds, comma-separated."},
+        {"router-decays", OPTION_TEXT, -1, OPTION_OPTIONAL, NULL, "Router weight decays, comma-separated: one sweep and fit each (default: --router-decay)."},
     };
-    enum { BETAS = MODEL_OPTION_COUNT, SEEDS };
+    enum { BETAS = MODEL_OPTION_COUNT, SEEDS, DECAYS };
+    specs[TASK].default_value = "synthetic";
+    specs[ROUTING].default_value = "sample";
+    specs[DECAY].default_value = "1";
     option_value values[COUNT(specs)];
     parse_result parsed = options_parse(command, summary, specs, COUNT(specs), argc, argv, values);
     if (parsed != PARSE_OK)
         return parsed == PARSE_HELP ? EXIT_SUCCESS : EXIT_USAGE;
-    double betas[MAX_SWEEP_VALUES], seeds[MAX_SWEEP_VALUES];
-    int beta_count = options_parse_list(command, "betas", values[BETAS].text, betas, MAX_SWEEP_VALUES);
-    int seed_count = options_parse_list(command, "seeds", values[SEEDS].text, seeds, MAX_SWEEP_VALUES);
-    if (beta_count < 0 || seed_count < 0)
+    double betas[MAX_SWEEP_VALUES], seeds[MAX_SWEEP_VALUES], decays[MAX_SWEEP_VALUES];
+    int beta_count = parse_checked_list(command, "betas", values[BETAS].text, MB_PARAM_BETA, betas);
+    int seed_count = parse_checked_list(command, "seeds", values[SEEDS].text, MB_PARAM_SEED, seeds);
+    int decay_count = 1;
+    decays[0] = values[DECAY].number;
+    if (values[DECAYS].present)
+        decay_count = parse_checked_list(command, "router-decays", values[DECAYS].text, MB_PARAM_ROUTER_DECAY, decays);
+    if (beta_count < 0 || seed_count < 0 || decay_count < 0)
         return EXIT_USAGE;
-    for (int i = 0; i < beta_count; i++)
-        if (mb_param_check(MB_PARAM_BETA, betas[i]) != MB_OK) {
-            options_report_range(command, "betas", betas[i], MB_PARAM_BETA);
-            return EXIT_USAGE;
-        }
-    for (int i = 0; i < seed_count; i++)
-        if (mb_param_check(MB_PARAM_SEED, seeds[i]) != MB_OK) {
-            options_report_range(command, "seeds", seeds[i], MB_PARAM_SEED);
-            return EXIT_USAGE;
-        }
     int epochs = (int)task_option(values, EPOCHS, 30, 20);
-    double imbalance[MAX_SWEEP_VALUES][MAX_SWEEP_VALUES];
-    double mean[MAX_SWEEP_VALUES];
-    for (int b = 0; b < beta_count; b++) {
-        mean[b] = 0.0;
-        for (int s = 0; s < seed_count; s++) {
-            uint32_t seed = (uint32_t)seeds[s];
-            mb_dataset train, test;
-            int exit_status = load_task(command, cli_program, values, seed, &train, &test);
-            if (exit_status != EXIT_SUCCESS)
-                return exit_status;
-            mb_moe_config config;
-            config_from_options(values, &train, betas[b], seed, &config);
-            mb_trainer *trainer = NULL;
-            mb_param bad = MB_PARAM_COUNT;
-            mb_status status = mb_trainer_create(&config, &train, &test, &trainer, &bad);
-            mb_dataset_free(&train);
-            mb_dataset_free(&test);
-            if (status != MB_OK)
-                return report_create(command, status, bad, &config);
-            mb_trainer_metrics metrics;
-            memset(&metrics, 0, sizeof metrics);
-            metrics.imbalance = NAN;
-            for (int e = 0; e < epochs && status == MB_OK; e++)
-                status = mb_trainer_epoch(trainer, &metrics);
-            mb_trainer_free(trainer);
-            if (status != MB_OK && status != MB_ERR_DIVERGED) {
-                fprintf(stderr, "moe-bif %s: training failed: %s\n", command, mb_status_string(status));
-                return EXIT_COMPUTATION;
-            }
-            /* A diverged run keeps the imbalance of its last finished epoch. */
-            imbalance[b][s] = metrics.imbalance;
-            mean[b] += metrics.imbalance / seed_count;
+    double learning_rate = task_option(values, LEARNING_RATE, 0.003, 0.01);
+    for (int d = 0; d < decay_count; d++)
+        if (mb_param_check(MB_PARAM_DECAY_PER_STEP, learning_rate * decays[d]) != MB_OK) {
+            options_report_range(command, "learning-rate*router-decay", learning_rate * decays[d],
+                                 MB_PARAM_DECAY_PER_STEP);
+            return EXIT_USAGE;
         }
-    }
-    double gain = NAN, rms = NAN;
-    int fitted = mb_trainer_fit_gain(betas, mean, beta_count, &gain, &rms) == MB_OK;
+
     json_writer json;
     json_begin(&json, stdout);
     json_object_begin(&json);
@@ -445,37 +465,58 @@ int run_sweep(int argc, char **argv)
     json_integer(&json, (long)values[EXPERTS].number);
     json_key(&json, "epochs");
     json_integer(&json, epochs);
-    json_key(&json, "router_decay");
-    json_number(&json, values[DECAY].number);
-    json_key(&json, "settings");
+    json_key(&json, "sweeps");
     json_array_begin(&json);
-    for (int b = 0; b < beta_count; b++) {
+    for (int d = 0; d < decay_count; d++) {
+        double imbalance[MAX_SWEEP_VALUES][MAX_SWEEP_VALUES];
+        double mean[MAX_SWEEP_VALUES];
+        for (int b = 0; b < beta_count; b++) {
+            mean[b] = 0.0;
+            for (int s = 0; s < seed_count; s++) {
+                int exit_status = sweep_run(command, values, betas[b], decays[d], (uint32_t)seeds[s], epochs,
+                                            &imbalance[b][s]);
+                if (exit_status != EXIT_SUCCESS)
+                    return exit_status;
+                mean[b] += imbalance[b][s] / seed_count;
+            }
+        }
+        double gain = NAN, rms = NAN;
+        int fitted = mb_trainer_fit_gain(betas, mean, beta_count, &gain, &rms) == MB_OK;
         json_object_begin(&json);
-        json_key(&json, "beta");
-        json_number(&json, betas[b]);
-        json_key(&json, "imbalance");
-        write_doubles(&json, imbalance[b], seed_count);
-        json_key(&json, "mean_imbalance");
-        json_number(&json, mean[b]);
-        /* Only a mean strictly inside (0, 1) pins K_eff down; 0 says K_eff <= 1. */
-        json_key(&json, "K_eff");
-        json_number(&json, mean[b] > 1e-3 && mean[b] < 1.0 ? atanh(mean[b]) / mean[b] : NAN);
-        json_key(&json, "fitted_K");
-        json_number(&json, fitted ? gain * betas[b] : NAN);
-        json_key(&json, "mean_field_imbalance");
-        json_number(&json, fitted ? mb_trainer_mean_field_imbalance(gain * betas[b]) : NAN);
+        json_key(&json, "router_decay");
+        json_number(&json, decays[d]);
+        json_key(&json, "settings");
+        json_array_begin(&json);
+        for (int b = 0; b < beta_count; b++) {
+            json_object_begin(&json);
+            json_key(&json, "beta");
+            json_number(&json, betas[b]);
+            json_key(&json, "imbalance");
+            write_doubles(&json, imbalance[b], seed_count);
+            json_key(&json, "mean_imbalance");
+            json_number(&json, mean[b]);
+            /* Only a mean strictly inside (0, 1) pins K_eff down; near 0 it says K_eff <= 1. */
+            json_key(&json, "K_eff");
+            json_number(&json, mean[b] > 1e-3 && mean[b] < 1.0 ? atanh(mean[b]) / mean[b] : NAN);
+            json_key(&json, "fitted_K");
+            json_number(&json, fitted ? gain * betas[b] : NAN);
+            json_key(&json, "mean_field_imbalance");
+            json_number(&json, fitted ? mb_trainer_mean_field_imbalance(gain * betas[b]) : NAN);
+            json_object_end(&json);
+        }
+        json_array_end(&json);
+        json_key(&json, "fit");
+        json_object_begin(&json);
+        json_key(&json, "model");
+        json_string(&json, "K_eff = gain * beta, m = tanh(K_eff m)");
+        json_key(&json, "gain");
+        json_number(&json, gain);
+        json_key(&json, "rms_residual");
+        json_number(&json, rms);
+        json_object_end(&json);
         json_object_end(&json);
     }
     json_array_end(&json);
-    json_key(&json, "fit");
-    json_object_begin(&json);
-    json_key(&json, "model");
-    json_string(&json, "K_eff = gain * beta, m = tanh(K_eff m)");
-    json_key(&json, "gain");
-    json_number(&json, gain);
-    json_key(&json, "rms_residual");
-    json_number(&json, rms);
-    json_object_end(&json);
     json_object_end(&json);
     json_end(&json);
     return EXIT_SUCCESS;

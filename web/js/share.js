@@ -39,7 +39,7 @@ const TRAINER_FORM_FIELDS = ['task', 'preprocess', 'experts', 'hidden', 'routing
   'seed'];
 // Sweep fields in the URL and their names in the sweep form.
 const SWEEP_FORM_FIELDS = [['sweepBetas', 'betas'], ['sweepSeeds', 'seeds'], ['sweepRouting', 'routing'],
-  ['sweepDecay', 'routerDecay'], ['sweepTask', 'task']];
+  ['sweepDecays', 'routerDecays'], ['sweepTask', 'task']];
 
 /**
  * Parses the page's query against the core's parameter table and shows a

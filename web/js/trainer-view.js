@@ -13,6 +13,7 @@ export const EXPERT_COLORS = Object.freeze([colors.blue, colors.orange, colors.g
   colors.purple, colors.sky, colors.yellow, colors.black]);
 const GRID_DIGITS = 100;
 const SWEEP_LIMIT = 400; // training runs per sweep
+const SWEEP_COLORS = Object.freeze([colors.blue, colors.vermillion, colors.green, colors.purple, colors.orange]);
 
 /** The colour of expert i, repeating the palette beyond eight experts. */
 export function expertColor(i) {
@@ -331,17 +332,22 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     const errors = [];
     const betas = parseDecimalList(core, 'beta', String(data.get('betas')));
     const seeds = parseDecimalList(core, 'seed', String(data.get('seeds')));
-    const decay = parseDecimal(core, 'router-decay', String(data.get('routerDecay')));
-    for (const result of [betas, seeds, decay]) if (result.error) errors.push(result.error);
+    const decays = parseDecimalList(core, 'router-decay', String(data.get('routerDecays')));
+    for (const result of [betas, seeds, decays]) if (result.error) errors.push(result.error);
     if (errors.length > 0) return { errors };
     const task = String(data.get('task'));
-    const settings = { ...base.settings, task, routing: String(data.get('routing')), routerDecay: decay.value, experts: 2 };
+    const settings = { ...base.settings, task, routing: String(data.get('routing')), experts: 2 };
     if (task === 'synthetic' && form.elements.task.value !== 'synthetic') Object.assign(settings, SYNTHETIC_OVERRIDES);
-    const message = core.checkParameter('learning-rate*router-decay', settings.learningRate * settings.routerDecay);
-    if (message) return { errors: [message] };
-    const runs = betas.value.length * seeds.value.length;
-    if (runs > SWEEP_LIMIT) return { errors: [`The sweep has ${runs} runs; use at most ${SWEEP_LIMIT} (β values × seeds).`] };
-    return { settings, betas: [...new Set(betas.value)].sort((a, b) => a - b), seeds: seeds.value };
+    for (const decay of decays.value) {
+      const message = core.checkParameter('learning-rate*router-decay', settings.learningRate * decay);
+      if (message) return { errors: [`Router decay ${decay}: ${message}`] };
+    }
+    const unique = (values) => [...new Set(values)].sort((a, b) => a - b);
+    const runs = unique(betas.value).length * seeds.value.length * unique(decays.value).length;
+    if (runs > SWEEP_LIMIT) {
+      return { errors: [`The sweep has ${runs} runs; use at most ${SWEEP_LIMIT} (β values × seeds × decays).`] };
+    }
+    return { settings, betas: unique(betas.value), seeds: seeds.value, decays: unique(decays.value) };
   }
 
   function startSweep() {
@@ -353,10 +359,12 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     }
     const id = ++generation;
     const jobs = [];
-    for (const beta of parsed.betas) for (const seed of parsed.seeds) jobs.push({ beta, seed });
+    for (const decay of parsed.decays) {
+      for (const beta of parsed.betas) for (const seed of parsed.seeds) jobs.push({ decay, beta, seed });
+    }
     const size = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 4, jobs.length));
     sweep = { id, jobs, next: 0, results: [], pool: [], settings: parsed.settings, betas: parsed.betas,
-      started: performance.now() };
+      decays: parsed.decays, started: performance.now() };
     elements.sweepRun.disabled = true;
     elements.sweepCancel.disabled = false;
     elements.sweepProgress.value = 0;
@@ -377,13 +385,14 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     if (!sweep || sweep.next >= sweep.jobs.length) return;
     const job = sweep.jobs[sweep.next++];
     poolWorker.postMessage({ type: 'sweep-job', id: sweep.id, job,
-      settings: { ...sweep.settings, beta: job.beta, seed: job.seed } });
+      settings: { ...sweep.settings, beta: job.beta, seed: job.seed, routerDecay: job.decay } });
   }
 
   function handleSweepMessage(poolWorker, message) {
     if (!sweep || message.id !== sweep.id) return;
     if (message.type === 'error') {
-      endSweep(`Training for β = ${message.job?.beta}, seed ${message.job?.seed} failed: ${message.message}`);
+      endSweep(`Training for β = ${message.job?.beta}, seed ${message.job?.seed}, router decay `
+        + `${message.job?.decay} failed: ${message.message}`);
       return;
     }
     if (message.type !== 'sweep-result') return;
@@ -411,31 +420,39 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     sweep = null;
   }
 
+  // One colour per router decay: each seed's point, the means and, at the
+  // end, the mean-field curve of that decay's fit.
   function drawSweep(run, final) {
-    const points = run.results.filter((r) => Number.isFinite(r.imbalance)).map((r) => ({ x: r.job.beta, y: r.imbalance }));
-    const means = run.betas.map((beta) => {
-      const values = run.results.filter((r) => r.job.beta === beta && Number.isFinite(r.imbalance)).map((r) => r.imbalance);
-      return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
-    });
-    const measured = run.betas.map((beta, i) => ({ beta, mean: means[i] })).filter((p) => Number.isFinite(p.mean));
-    const datasets = [
-      { label: 'each seed', data: points, showLine: false, pointRadius: 3, borderColor: withAlpha(colors.blue, 0.6),
-        backgroundColor: withAlpha(colors.blue, 0.35) },
-      lineDataset('mean over seeds', measured.map((p) => p.beta), measured.map((p) => p.mean), colors.black,
-        { pointRadius: 4, pointStyle: 'rectRot' }),
-    ];
-    if (final && measured.length > 0) {
+    const datasets = [];
+    const fits = [];
+    run.decays.forEach((decay, d) => {
+      const color = SWEEP_COLORS[d % SWEEP_COLORS.length];
+      const name = `λr = ${formatNumber(decay)}`;
+      const results = run.results.filter((r) => r.job.decay === decay && Number.isFinite(r.imbalance));
+      const measured = run.betas.map((beta) => {
+        const values = results.filter((r) => r.job.beta === beta).map((r) => r.imbalance);
+        return { beta, mean: values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN };
+      }).filter((p) => Number.isFinite(p.mean));
+      datasets.push({ label: `${name}: each seed`, data: results.map((r) => ({ x: r.job.beta, y: r.imbalance })),
+        showLine: false, pointRadius: 3, borderColor: withAlpha(color, 0.6), backgroundColor: withAlpha(color, 0.3),
+        hiddenFromLegend: true });
+      datasets.push(lineDataset(`${name}: mean over seeds`, measured.map((p) => p.beta), measured.map((p) => p.mean),
+        color, { pointRadius: 4, pointStyle: 'rectRot' }));
+      if (!final || measured.length === 0) return;
       const { gain, rms } = core.fitGain(measured.map((p) => p.beta), measured.map((p) => p.mean));
       const low = run.betas[0] / 1.5;
       const high = run.betas.at(-1) * 1.5;
       const xs = Array.from({ length: 200 }, (_, i) => low * (high / low) ** (i / 199));
-      datasets.push(lineDataset(`mean field, K_eff = ${formatNumber(gain)} β`, xs,
-        xs.map((beta) => core.meanFieldImbalance(gain * beta)), colors.vermillion, { borderDash: [6, 3] }));
+      datasets.push(lineDataset(`${name}: mean field, K_eff = ${formatNumber(gain)} β`, xs,
+        xs.map((beta) => core.meanFieldImbalance(gain * beta)), color, { borderDash: [6, 3], borderWidth: 1.5 }));
       const perSetting = measured.map((p) => `β = ${formatNumber(p.beta)}: ${p.mean > 1e-3 && p.mean < 1
         ? `K_eff = ${formatNumber(Math.atanh(p.mean) / p.mean)}` : p.mean <= 1e-3 ? 'K_eff ≤ 1' : 'collapsed'}`);
-      elements.sweepFit.textContent = `Fit: K_eff = ${formatNumber(gain)} × β, root-mean-square residual `
-        + `${formatNumber(rms)} in |f₁ − f₂|; read off the curve, ${perSetting.join('; ')}.`;
-      root.dataset.sweepGain = String(gain);
+      fits.push(`${name}: K_eff = ${formatNumber(gain)} × β, root-mean-square residual ${formatNumber(rms)} in `
+        + `|f₁ − f₂|; read off the curve, ${perSetting.join(', ')}.`);
+    });
+    if (final) {
+      elements.sweepFit.textContent = `Fits: ${fits.join(' ')}`;
+      root.dataset.sweepFits = String(fits.length);
     }
     replaceDatasets(sweepChart, datasets);
   }

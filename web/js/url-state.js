@@ -125,7 +125,7 @@ export const STATE_BLOCKS = Object.freeze([
       { name: 'sweepBetas', type: 'list', parameter: 'beta', default: [0.25, 0.5, 1, 2, 4, 8, 16] },
       { name: 'sweepSeeds', type: 'list', parameter: 'seed', default: [1, 2, 3, 4, 5, 6] },
       { name: 'sweepRouting', type: 'enum', values: ['sample', 'top1'], default: 'sample' },
-      { name: 'sweepDecay', type: 'number', parameter: 'router-decay', default: 1 },
+      { name: 'sweepDecays', type: 'list', parameter: 'router-decay', default: [0.25, 1, 4] },
       { name: 'sweepTask', type: 'enum', values: ['synthetic', 'digits'], default: 'synthetic' },
       // The run the link reproduces when it is opened; the seeds above make
       // it the same run.
@@ -350,7 +350,7 @@ function checkRouterBlock(router, { keysInLink, prefix, ranges }) {
 
 // Checks of the trainer block that involve two fields: k at most the number
 // of experts for topk routing, and the learning rate times each router decay
-// (of training and of the sweep) below 1.
+// (of training and of each of the sweep's) below 1.
 function checkTrainerBlock(trainer, { keysInLink, prefix, ranges }) {
   const errors = [];
   const defaultOf = (name) => STATE_BLOCKS.find((entry) => entry.block === 'trainer')
@@ -362,7 +362,15 @@ function checkTrainerBlock(trainer, { keysInLink, prefix, ranges }) {
     trainer.k = k;
   }
   const decayRange = ranges.get('learning-rate*router-decay');
-  for (const decay of ['routerDecay', 'sweepDecay']) {
+  const largestSweepDecay = Math.max(...trainer.sweepDecays);
+  const sweepMessage = checkRange(decayRange, trainer.learningRate * largestSweepDecay);
+  if (sweepMessage) {
+    const fallback = defaultOf('sweepDecays').filter((decay) => checkRange(decayRange, trainer.learningRate * decay) === null);
+    trainer.sweepDecays = fallback.length > 0 ? fallback : [0];
+    errors.push({ key: `${prefix}sweepDecays`, message: `${prefix}learningRate × ${prefix}sweepDecays: ${sweepMessage} `
+      + `Using sweepDecays = ${formatValue(trainer.sweepDecays)}.` });
+  }
+  for (const decay of ['routerDecay']) {
     const message = checkRange(decayRange, trainer.learningRate * trainer[decay]);
     if (!message) continue;
     // Reset what the link gave; if the product is still out of range, reset both.
