@@ -126,6 +126,8 @@ test('invalid trainer input shows the parameter and starts nothing', async () =>
 
 test('the sweep trains on several workers and fits the mean-field curve', async () => {
   const { context, page, problems } = await openPage(browser, baseUrl);
+  // The form on the sweep's task, so that its settings apply to the sweep.
+  await page.selectOption('#moe-form [name="task"]', 'synthetic');
   await setField(page, 'epochs', '4');
   await page.fill('#moe-sweep-form [name="betas"]', '0.5, 8');
   await page.fill('#moe-sweep-form [name="seeds"]', '1, 2');
@@ -140,6 +142,15 @@ test('the sweep trains on several workers and fits the mean-field curve', async 
     assert.equal(datasets[offset + 1].points, 2, `λr = ${decay}: one mean per beta`);
     assert.match(datasets[offset + 2].label, new RegExp(`λr = ${decay}: mean field, K_eff = `));
   }
+  // The page's runs are the CLI's: same settings, same seeds, same numbers.
+  const native = JSON.parse(spawnSync(nativeTool, ['sweep', '--betas', '0.5,8', '--seeds', '1,2', '--router-decays',
+    '0.5,2', '--epochs', '4'], { encoding: 'utf8' }).stdout);
+  const pagePoints = await page.evaluate(() => globalThis.Chart.getChart(document.getElementById('moe-sweep-chart'))
+    .data.datasets.filter((d) => d.label.endsWith('each seed')).map((d) => d.data.map((p) => [p.x, p.y])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1])));
+  const nativePoints = native.sweeps.map((sweep) => sweep.settings.flatMap((setting) => setting.imbalance
+    .map((m) => [setting.beta, m])).sort((a, b) => a[0] - b[0] || a[1] - b[1]));
+  assert.deepEqual(pagePoints, nativePoints, 'each run of the page equals the CLI run');
   const fits = await page.textContent('#moe-sweep-fit');
   assert.match(fits, /λr = 0\.5: K_eff = [\d.e+-]+ × β, root-mean-square residual/);
   assert.match(fits, /λr = 2: K_eff = [\d.e+-]+ × β/);

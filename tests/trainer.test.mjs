@@ -200,3 +200,31 @@ test('the mean-field fit recovers a known gain through the module', () => {
   assert.ok(Math.abs(gain - 0.6) < 1e-6, `gain ${gain}`);
   assert.ok(rms < 1e-6);
 });
+
+test('sweep prints one fit per router decay', () => {
+  const result = spawnSync(nativeTool, ['sweep', '--betas', '0.5,8', '--seeds', '1,2', '--router-decays', '1,2',
+    '--epochs', '3'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr);
+  const report = JSON.parse(result.stdout);
+  assert.equal(report.task, 'synthetic');
+  assert.equal(report.routing, 'sample');
+  assert.deepEqual(report.sweeps.map((sweep) => sweep.router_decay), [1, 2]);
+  for (const sweep of report.sweeps) {
+    assert.deepEqual(sweep.settings.map((setting) => setting.beta), [0.5, 8]);
+    for (const setting of sweep.settings) {
+      assert.equal(setting.imbalance.length, 2, 'one imbalance per seed');
+      const mean = (setting.imbalance[0] + setting.imbalance[1]) / 2;
+      assert.ok(Math.abs(setting.mean_imbalance - mean) < 1e-12, 'the mean is over the seeds');
+    }
+    assert.ok(sweep.fit.gain > 0 && Number.isFinite(sweep.fit.rms_residual), JSON.stringify(sweep.fit));
+  }
+  for (const [args, message] of [
+    [['--betas', '1,x'], /--betas: 'x' is not a decimal number/],
+    [['--betas', '0'], /--betas: 0 is out of range/],
+    [['--router-decays', '1,200'], /learning-rate\*router-decay: 2 is out of range/],
+  ]) {
+    const bad = spawnSync(nativeTool, ['sweep', ...args], { encoding: 'utf8' });
+    assert.equal(bad.status, 2, args.join(' '));
+    assert.match(bad.stderr, message);
+  }
+});
