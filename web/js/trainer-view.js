@@ -223,25 +223,27 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     fillTable(elements.routing, run.latest.routingMatrix, 'class', Array.from({ length: experts }, (_, i) => `expert ${i + 1}`),
       (i) => expertColor(i), classes);
     fillTable(elements.confusion, run.latest.confusion, 'true \\ predicted',
-      Array.from({ length: classes }, (_, c) => String(c)), () => colors.blue, classes);
+      Array.from({ length: classes }, (_, c) => String(c)), null, classes);
     drawDigits(run);
   }
 
-  // Writes a count matrix into a table, each cell shaded by its share of
-  // the row: text content only, never markup.
-  function fillTable(table, rows, corner, columns, colorOf, classes) {
+  // Writes a count matrix into a table, each cell shaded in blue by its
+  // share of the row: text content only, never markup. headerColor, when
+  // given, underlines each column's header in its expert's colour.
+  function fillTable(table, rows, corner, columns, headerColor, classes) {
     const head = document.createElement('thead');
     const headRow = head.insertRow();
     const cornerCell = document.createElement('th');
     cornerCell.scope = 'col';
     cornerCell.textContent = corner;
     headRow.append(cornerCell);
-    for (const name of columns) {
+    columns.forEach((name, j) => {
       const th = document.createElement('th');
       th.scope = 'col';
       th.textContent = name;
+      if (headerColor) th.style.borderBottom = `4px solid ${headerColor(j)}`;
       headRow.append(th);
-    }
+    });
     const body = document.createElement('tbody');
     for (let c = 0; c < classes; c++) {
       const row = body.insertRow();
@@ -250,13 +252,13 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
       th.textContent = String(c);
       row.append(th);
       const total = rows[c].reduce((a, b) => a + b, 0) || 1;
-      rows[c].forEach((count, j) => {
+      for (const count of rows[c]) {
         const cell = row.insertCell();
         cell.textContent = String(count);
         const share = count / total;
-        cell.style.backgroundColor = withAlpha(colorOf(j), 0.08 + 0.8 * share);
+        cell.style.backgroundColor = withAlpha(colors.blue, 0.06 + 0.85 * share);
         cell.style.color = share > 0.55 ? '#ffffff' : '';
-      });
+      }
     }
     table.replaceChildren(head, body);
   }
