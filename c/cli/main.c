@@ -530,7 +530,8 @@ static void print_usage(FILE *stream)
     fprintf(stream,
             "Usage: moe-bif COMMAND [options]\n\n"
             "The two-expert mean-field model of load imbalance in a softmax MoE router,\n"
-            "dm/dtau = g(kappa*m + H) - m with g = tanh or erf and K = kappa*g'(0).\n\n"
+            "dm/dtau = g(kappa*m + H) - m with g = tanh or erf and K = kappa*g'(0), the discrete\n"
+            "router it comes from, and a small trainable MoE.\n\n"
             "Commands:\n");
     for (int i = 0; i < COUNT(commands); i++)
         fprintf(stream, "  %-12s %s\n", commands[i].name, commands[i].summary);

@@ -257,9 +257,10 @@ int run_train(int argc, char **argv)
 {
     static const char *const command = "train";
     static const char *const summary =
-        "Trains the Mixture-of-Experts of MODEL.md section 4 and prints JSON: the settings, an\n"
-        "'epochs' array of per-epoch metrics and a 'final' object with test accuracy, loads,\n"
-        "the per-class routing matrix and the confusion matrix. A run whose loss stops being\n"
+        "Trains a small Mixture-of-Experts, a linear router and N experts (docs/TRAINER.md),\n"
+        "and prints JSON: the settings, an 'epochs' array of per-epoch metrics and a 'final'\n"
+        "object with test accuracy, loads, the per-class routing matrix and the confusion\n"
+        "matrix. A run whose loss stops being\n"
         "finite ends early with 'diverged' set to the epoch, keeping the epochs before it.";
     const option_spec specs[] = {
         MODEL_OPTIONS,
