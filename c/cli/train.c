@@ -260,8 +260,8 @@ int run_train(int argc, char **argv)
         "Trains a small Mixture-of-Experts, a linear router and N experts (docs/TRAINER.md),\n"
         "and prints JSON: the settings, an 'epochs' array of per-epoch metrics and a 'final'\n"
         "object with test accuracy, loads, the per-class routing matrix and the confusion\n"
-        "matrix. A run whose loss stops being\n"
-        "finite ends early with 'diverged' set to the epoch, keeping the epochs before it.";
+        "matrix. A run whose loss stops being finite ends early with 'diverged' set to the\n"
+        "epoch, keeping the epochs before it.";
     const option_spec specs[] = {
         MODEL_OPTIONS,
         {"beta", OPTION_NUMBER, MB_PARAM_BETA, "1", NULL, "Router inverse temperature."},
