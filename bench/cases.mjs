@@ -16,7 +16,7 @@ function configOf(benchmarkCase) {
 // Runs body `repeats` times after one warm-up and returns the fastest time in
 // seconds. Enough repeats let the engine tier the code up to its optimizing
 // compiler: in Chromium 156 the fastest of 5 runs was still about 25 % slower.
-function fastest(body, repeats) {
+export function fastest(body, repeats) {
   body();
   let best = Infinity;
   for (let i = 0; i < repeats; i++) {

@@ -3,23 +3,13 @@
 // with its test evaluation) with the SIMD kernels and with their reference
 // twins, and the training samples per second that it implies. The caller
 // passes web/js/moe-task.js in, as its path differs between Node and the page.
+import { fastest } from './cases.mjs';
 
 export const TRAINER_CASES = [
   { name: 'digits top1, 2 experts x 32 hidden (default)', settings: {} },
   { name: 'digits dense, 2 experts x 32 hidden', settings: { routing: 'dense' } },
   { name: 'digits top1, 8 experts x 64 hidden', settings: { experts: 8, hidden: 64 } },
 ];
-
-function fastest(body, repeats) {
-  body();
-  let best = Infinity;
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    body();
-    best = Math.min(best, (performance.now() - start) / 1000);
-  }
-  return best;
-}
 
 /** Times each case with both kernel sets; digitsText is the digits CSV. */
 export function runTrainerBenchmarks(core, tasks, digitsText, repeats = 5) {
