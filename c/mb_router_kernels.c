@@ -19,6 +19,9 @@
 #include "mb_random.h"
 #include "mb_router.h"
 
+/* The largest N with its own unrolled sample kernel. */
+#define MB_FEW_EXPERTS 8
+
 #if defined(__clang__)
 #define MB_NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
 #else
@@ -105,9 +108,9 @@ static inline void sample_two_experts(const mb_router_kernel_params *params, flo
     }
 }
 
-/* Sample mode for any N, for `groups` groups of 4 replicas at once: the
- * general loop below, phase by phase for all groups, so that the groups'
- * independent work overlaps in the pipeline. */
+/* Sample mode for more than MB_FEW_EXPERTS experts, for `groups` groups of
+ * 4 replicas at once: the general loop below, phase by phase for all groups,
+ * so that the groups' independent work overlaps in the pipeline. */
 static inline void sample_many_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
                                        const uint32_t *key1, const uint32_t *key2, int r, int groups,
                                        uint32_t first_step, long steps)
@@ -168,6 +171,105 @@ static inline void sample_many_experts(const mb_router_kernel_params *params, fl
     }
 }
 
+/* Sample mode for 3 to MB_FEW_EXPERTS experts, for `groups` groups of 4
+ * replicas at once. Each call site passes constant n and groups, so the
+ * loops unroll and scores and counts stay in registers (or in the engine's
+ * spill slots) across steps. It computes what the general loop computes, to
+ * the bit, for three reasons. The tree max can differ from a running max
+ * only in the sign of a zero top, and exp(l_i - top) does not depend on that
+ * sign. The running sums of the weights are the cumulative sums that the
+ * selection compares with, because both add the same weights in the same
+ * order from 0. The running sums never decrease, so the lanes where expert i
+ * is the first with sum_i > target are those above at i but not at i - 1,
+ * and that mask updates expert i without an expert index. */
+static inline __attribute__((always_inline)) void
+sample_few_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+                   const uint32_t *key1, const uint32_t *key2, int r, const int n, const int groups,
+                   uint32_t first_step, long steps)
+{
+    enum { MAX_GROUPS = 2 };
+    const int stride = params->stride;
+    const mb_f32x4 beta = mb_f32x4_splat(params->beta);
+    const mb_f32x4 eta = mb_f32x4_splat(params->eta);
+    const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    mb_f32x4 bias[MB_FEW_EXPERTS];
+    mb_f32x4 s[MAX_GROUPS][MB_FEW_EXPERTS];
+    mb_u32x4 c[MAX_GROUPS][MB_FEW_EXPERTS];
+    mb_u32x4 k1[MAX_GROUPS], k2[MAX_GROUPS];
+    for (int i = 0; i < n; i++)
+        bias[i] = mb_f32x4_splat(params->bias[i]);
+    for (int g = 0; g < groups; g++) {
+        int lane = r + 4 * g;
+        for (int i = 0; i < n; i++) {
+            s[g][i] = mb_f32x4_load(scores + (long)i * stride + lane);
+            c[g][i] = mb_u32x4_load(counts + (long)i * stride + lane);
+        }
+        k1[g] = mb_u32x4_load(key1 + lane);
+        k2[g] = mb_u32x4_load(key2 + lane);
+    }
+    for (long t = 0; t < steps; t++) {
+        uint32_t step = first_step + (uint32_t)t;
+        for (int g = 0; g < groups; g++) {
+            mb_f32x4 sum[MB_FEW_EXPERTS], top[MB_FEW_EXPERTS];
+            for (int i = 0; i < n; i++)
+                sum[i] = mb_f32x4_add(mb_f32x4_mul(s[g][i], beta), bias[i]);
+            /* Tree max: top[0] ends as the max of sum[0 .. n-1]. */
+            for (int i = 0; i < n; i++)
+                top[i] = sum[i];
+            for (int width = 1; width < n; width *= 2)
+                for (int i = 0; i + width < n; i += 2 * width)
+                    top[i] = mb_f32x4_max(top[i], top[i + width]);
+            /* sum[i] becomes the running sum of weights 0 .. i. */
+            sum[0] = mb_fast_exp4(mb_f32x4_sub(sum[0], top[0]));
+            for (int i = 1; i < n; i++)
+                sum[i] = mb_f32x4_add(sum[i - 1], mb_fast_exp4(mb_f32x4_sub(sum[i], top[0])));
+            mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step), sum[n - 1]);
+            mb_u32x4 before = mb_u32x4_splat(0);
+            for (int i = 0; i < n - 1; i++) {
+                mb_u32x4 above = mb_f32x4_gt(sum[i], target);
+                mb_u32x4 hit = mb_u32x4_andnot(above, before);
+                s[g][i] = mb_f32x4_add(mb_f32x4_mul(s[g][i], decay),
+                                       mb_f32x4_from_bits(mb_u32x4_and(hit, mb_u32x4_bits(eta))));
+                c[g][i] = mb_u32x4_sub(c[g][i], hit);
+                before = above;
+            }
+            /* The last expert takes the lanes where no running sum went
+             * above the target. Its count is filled in after the loop. */
+            s[g][n - 1] = mb_f32x4_add(mb_f32x4_mul(s[g][n - 1], decay),
+                                       mb_f32x4_from_bits(mb_u32x4_andnot(mb_u32x4_bits(eta), before)));
+        }
+    }
+    mb_u32x4 all = mb_u32x4_splat((uint32_t)steps);
+    for (int g = 0; g < groups; g++) {
+        int lane = r + 4 * g;
+        mb_u32x4 others = mb_u32x4_splat(0);
+        for (int i = 0; i < n - 1; i++) {
+            long offset = (long)i * stride + lane;
+            others = mb_u32x4_add(others, mb_u32x4_sub(c[g][i], mb_u32x4_load(counts + offset)));
+            mb_f32x4_store(scores + offset, s[g][i]);
+            mb_u32x4_store(counts + offset, c[g][i]);
+        }
+        long last = (long)(n - 1) * stride + lane;
+        mb_f32x4_store(scores + last, s[g][n - 1]);
+        mb_u32x4_store(counts + last, mb_u32x4_add(c[g][n - 1], mb_u32x4_sub(all, others)));
+    }
+}
+
+/* Runs sample_few_experts over replicas [first, first + count), two groups
+ * at a time and then one. Callers pass a constant n, which the inlining
+ * carries into sample_few_experts. */
+static inline __attribute__((always_inline)) void
+sample_few_experts_all(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+                       const uint32_t *key1, const uint32_t *key2, int first, int count, const int n,
+                       uint32_t first_step, long steps)
+{
+    int r = first;
+    for (; r + 8 <= first + count; r += 8)
+        sample_few_experts(params, scores, counts, key1, key2, r, n, 2, first_step, steps);
+    for (; r < first + count; r += 4)
+        sample_few_experts(params, scores, counts, key1, key2, r, n, 1, first_step, steps);
+}
+
 void mb_router_kernel_vector(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
                              const uint32_t *key1, const uint32_t *key2, int first, int count,
                              uint32_t first_step, long steps)
@@ -187,6 +289,18 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
             sample_two_experts(params, scores, counts, key1, key2, r, 3, first_step, steps);
         for (; r < first + count; r += 4)
             sample_two_experts(params, scores, counts, key1, key2, r, 1, first_step, steps);
+        return;
+    }
+    if (params->mode == MB_ROUTE_SAMPLE && n <= MB_FEW_EXPERTS) {
+        /* One call per constant n, so each gets its own unrolled copy. */
+        switch (n) {
+        case 3: sample_few_experts_all(params, scores, counts, key1, key2, first, count, 3, first_step, steps); break;
+        case 4: sample_few_experts_all(params, scores, counts, key1, key2, first, count, 4, first_step, steps); break;
+        case 5: sample_few_experts_all(params, scores, counts, key1, key2, first, count, 5, first_step, steps); break;
+        case 6: sample_few_experts_all(params, scores, counts, key1, key2, first, count, 6, first_step, steps); break;
+        case 7: sample_few_experts_all(params, scores, counts, key1, key2, first, count, 7, first_step, steps); break;
+        default: sample_few_experts_all(params, scores, counts, key1, key2, first, count, 8, first_step, steps); break;
+        }
         return;
     }
     if (params->mode == MB_ROUTE_SAMPLE) {

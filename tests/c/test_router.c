@@ -126,10 +126,10 @@ void test_router_random_uniformity(void)
 
 void test_router_vector_matches_scalar(void)
 {
-    const int experts[] = {2, 3, 5, 17};
+    const int experts[] = {2, 3, 5, 8, 17};
     const int replicas[] = {1, 5, 13};
     for (int mode = 0; mode < MB_ROUTE_COUNT; mode++) {
-        for (int e = 0; e < 4; e++) {
+        for (int e = 0; e < 5; e++) {
             for (int r = 0; r < 3; r++) {
                 mb_router_config config = base_config(experts[e], (mb_route_mode)mode, replicas[r], 300);
                 double bias[17];
