@@ -51,19 +51,41 @@ static inline float mb_fast_exp(float x)
     return p * mb_float_from_bits(scale);
 }
 
-static inline mb_f32x4 mb_fast_exp4(mb_f32x4 x)
+/* mb_fast_exp4's constants as vectors, built once before a loop. */
+typedef struct {
+    mb_f32x4 min, log2e, half, ln2_high, ln2_low, c1, c2, c3, c4, c5, one, bias_shifter;
+} mb_exp_constants4;
+
+static inline mb_exp_constants4 mb_exp_constants4_make(void)
 {
-    x = mb_f32x4_max(x, mb_f32x4_splat(-87.0f));
-    mb_f32x4 k = mb_f32x4_floor(mb_f32x4_add(mb_f32x4_mul(x, mb_f32x4_splat(MB_LOG2E)), mb_f32x4_splat(0.5f)));
-    mb_f32x4 r = mb_f32x4_sub(mb_f32x4_sub(x, mb_f32x4_mul(k, mb_f32x4_splat(MB_LN2_HIGH))),
-                              mb_f32x4_mul(k, mb_f32x4_splat(MB_LN2_LOW)));
-    mb_f32x4 p = mb_f32x4_splat(MB_EXP_C5);
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C4), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C3), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C2), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C1), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(1.0f), mb_f32x4_mul(r, p));
-    mb_u32x4 scale = mb_u32x4_shl(mb_u32x4_bits(mb_f32x4_add(k, mb_f32x4_splat(MB_EXP_BIAS_SHIFTER))), 23);
+    mb_exp_constants4 k;
+    k.min = mb_f32x4_splat(mb_opaque_float(-87.0f));
+    k.log2e = mb_f32x4_splat(mb_opaque_float(MB_LOG2E));
+    k.half = mb_f32x4_splat(mb_opaque_float(0.5f));
+    k.ln2_high = mb_f32x4_splat(mb_opaque_float(MB_LN2_HIGH));
+    k.ln2_low = mb_f32x4_splat(mb_opaque_float(MB_LN2_LOW));
+    k.c1 = mb_f32x4_splat(mb_opaque_float(MB_EXP_C1));
+    k.c2 = mb_f32x4_splat(mb_opaque_float(MB_EXP_C2));
+    k.c3 = mb_f32x4_splat(mb_opaque_float(MB_EXP_C3));
+    k.c4 = mb_f32x4_splat(mb_opaque_float(MB_EXP_C4));
+    k.c5 = mb_f32x4_splat(mb_opaque_float(MB_EXP_C5));
+    k.one = mb_f32x4_splat(mb_opaque_float(1.0f));
+    k.bias_shifter = mb_f32x4_splat(mb_opaque_float(MB_EXP_BIAS_SHIFTER));
+    return k;
+}
+
+static inline mb_f32x4 mb_fast_exp4(mb_f32x4 x, const mb_exp_constants4 *k)
+{
+    x = mb_f32x4_max(x, k->min);
+    mb_f32x4 n = mb_f32x4_floor(mb_f32x4_add(mb_f32x4_mul(x, k->log2e), k->half));
+    mb_f32x4 r = mb_f32x4_sub(mb_f32x4_sub(x, mb_f32x4_mul(n, k->ln2_high)), mb_f32x4_mul(n, k->ln2_low));
+    mb_f32x4 p = k->c5;
+    p = mb_f32x4_add(k->c4, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->c3, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->c2, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->c1, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->one, mb_f32x4_mul(r, p));
+    mb_u32x4 scale = mb_u32x4_shl(mb_u32x4_bits(mb_f32x4_add(n, k->bias_shifter)), 23);
     return mb_f32x4_mul(p, mb_f32x4_from_bits(scale));
 }
 

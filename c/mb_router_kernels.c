@@ -24,8 +24,10 @@
 
 #if defined(__clang__)
 #define MB_NO_VECTORIZE _Pragma("clang loop vectorize(disable) interleave(disable)")
+#define MB_UNROLL _Pragma("clang loop unroll(full)")
 #else
 #define MB_NO_VECTORIZE
+#define MB_UNROLL
 #endif
 
 /* Applies one step's selection to expert i of a group of 4 replicas: the
@@ -48,7 +50,7 @@ static inline void apply_selection(float *score, uint32_t *count, mb_u32x4 chose
  * and counts stay in registers across steps, and the groups' independent
  * dependency chains overlap in the pipeline. Of two to six groups, three
  * measured fastest in Chromium 156 and close to the best in Node 20. */
-static inline void sample_two_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+static inline __attribute__((always_inline)) void sample_two_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
                                       const uint32_t *key1, const uint32_t *key2, int r, int groups,
                                       uint32_t first_step, long steps)
 {
@@ -57,12 +59,15 @@ static inline void sample_two_experts(const mb_router_kernel_params *params, flo
     const mb_f32x4 beta = mb_f32x4_splat(params->beta);
     const mb_f32x4 eta = mb_f32x4_splat(params->eta);
     const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    const mb_exp_constants4 exp_constants = mb_exp_constants4_make();
+    const mb_random_constants4 random_constants = mb_random_constants4_make();
     const mb_f32x4 bias0 = mb_f32x4_splat(params->bias[0]);
     const mb_f32x4 bias1 = mb_f32x4_splat(params->bias[1]);
     const mb_f32x4 zero = mb_f32x4_splat(0.0f);
-    const mb_f32x4 one = mb_f32x4_splat(1.0f);
+    const mb_f32x4 one = exp_constants.one;
     mb_f32x4 s0[MAX_GROUPS], s1[MAX_GROUPS];
     mb_u32x4 c0[MAX_GROUPS], c1[MAX_GROUPS], k1[MAX_GROUPS], k2[MAX_GROUPS];
+    MB_UNROLL
     for (int g = 0; g < groups; g++) {
         int lane = r + 4 * g;
         s0[g] = mb_f32x4_load(scores + lane);
@@ -74,6 +79,7 @@ static inline void sample_two_experts(const mb_router_kernel_params *params, flo
     }
     for (long t = 0; t < steps; t++) {
         uint32_t step = first_step + (uint32_t)t;
+        MB_UNROLL
         for (int g = 0; g < groups; g++) {
             mb_f32x4 l0 = mb_f32x4_add(mb_f32x4_mul(s0[g], beta), bias0);
             mb_f32x4 l1 = mb_f32x4_add(mb_f32x4_mul(s1[g], beta), bias1);
@@ -81,10 +87,10 @@ static inline void sample_two_experts(const mb_router_kernel_params *params, flo
             /* l_min - l_max = -|l0 - l1| exactly: IEEE subtraction is
              * correctly rounded, so l1 - l0 = -(l0 - l1). */
             mb_f32x4 gap = mb_f32x4_abs(mb_f32x4_sub(l0, l1));
-            mb_f32x4 smaller = mb_fast_exp4(mb_f32x4_sub(zero, gap));
+            mb_f32x4 smaller = mb_fast_exp4(mb_f32x4_sub(zero, gap), &exp_constants);
             mb_f32x4 w0 = mb_f32x4_select(second_larger, smaller, one);
             /* w0 + w1 is 1 + smaller in either order, because addition commutes. */
-            mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step), mb_f32x4_add(one, smaller));
+            mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step, &random_constants), mb_f32x4_add(one, smaller));
             mb_u32x4 first = mb_f32x4_gt(w0, target);
             /* Masking eta by the selection adds eta or +0, as the select would. */
             mb_f32x4 eta_bits = mb_f32x4_from_bits(mb_u32x4_bits(eta));
@@ -98,6 +104,7 @@ static inline void sample_two_experts(const mb_router_kernel_params *params, flo
     /* Every step selects one of the two, so expert 1 took the steps that
      * expert 0 did not. */
     mb_u32x4 all = mb_u32x4_splat((uint32_t)steps);
+    MB_UNROLL
     for (int g = 0; g < groups; g++) {
         int lane = r + 4 * g;
         mb_u32x4 taken = mb_u32x4_sub(c0[g], mb_u32x4_load(counts + lane));
@@ -121,6 +128,8 @@ static inline void sample_many_experts(const mb_router_kernel_params *params, fl
     const mb_f32x4 beta = mb_f32x4_splat(params->beta);
     const mb_f32x4 eta = mb_f32x4_splat(params->eta);
     const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    const mb_exp_constants4 exp_constants = mb_exp_constants4_make();
+    const mb_random_constants4 random_constants = mb_random_constants4_make();
     const mb_f32x4 zero = mb_f32x4_splat(0.0f);
     mb_f32x4 weights[MAX_GROUPS][MB_ROUTER_MAX_EXPERTS];
     mb_u32x4 k1[MAX_GROUPS], k2[MAX_GROUPS];
@@ -144,12 +153,12 @@ static inline void sample_many_experts(const mb_router_kernel_params *params, fl
         }
         for (int i = 0; i < n; i++) {
             for (int g = 0; g < groups; g++) {
-                weights[g][i] = mb_fast_exp4(mb_f32x4_sub(weights[g][i], top[g]));
+                weights[g][i] = mb_fast_exp4(mb_f32x4_sub(weights[g][i], top[g]), &exp_constants);
                 total[g] = mb_f32x4_add(total[g], weights[g][i]);
             }
         }
         for (int g = 0; g < groups; g++) {
-            target[g] = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step), total[g]);
+            target[g] = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step, &random_constants), total[g]);
             chosen[g] = mb_u32x4_splat((uint32_t)(n - 1));
             found[g] = mb_u32x4_splat(0);
             total[g] = zero; /* reused as the cumulative sum */
@@ -192,12 +201,15 @@ sample_few_experts(const mb_router_kernel_params *params, float *scores, uint32_
     const mb_f32x4 beta = mb_f32x4_splat(params->beta);
     const mb_f32x4 eta = mb_f32x4_splat(params->eta);
     const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    const mb_exp_constants4 exp_constants = mb_exp_constants4_make();
+    const mb_random_constants4 random_constants = mb_random_constants4_make();
     mb_f32x4 bias[MB_FEW_EXPERTS];
     mb_f32x4 s[MAX_GROUPS][MB_FEW_EXPERTS];
     mb_u32x4 c[MAX_GROUPS][MB_FEW_EXPERTS];
     mb_u32x4 k1[MAX_GROUPS], k2[MAX_GROUPS];
     for (int i = 0; i < n; i++)
         bias[i] = mb_f32x4_splat(params->bias[i]);
+    MB_UNROLL
     for (int g = 0; g < groups; g++) {
         int lane = r + 4 * g;
         for (int i = 0; i < n; i++) {
@@ -209,6 +221,7 @@ sample_few_experts(const mb_router_kernel_params *params, float *scores, uint32_
     }
     for (long t = 0; t < steps; t++) {
         uint32_t step = first_step + (uint32_t)t;
+        MB_UNROLL
         for (int g = 0; g < groups; g++) {
             mb_f32x4 sum[MB_FEW_EXPERTS], top[MB_FEW_EXPERTS];
             for (int i = 0; i < n; i++)
@@ -220,10 +233,10 @@ sample_few_experts(const mb_router_kernel_params *params, float *scores, uint32_
                 for (int i = 0; i + width < n; i += 2 * width)
                     top[i] = mb_f32x4_max(top[i], top[i + width]);
             /* sum[i] becomes the running sum of weights 0 .. i. */
-            sum[0] = mb_fast_exp4(mb_f32x4_sub(sum[0], top[0]));
+            sum[0] = mb_fast_exp4(mb_f32x4_sub(sum[0], top[0]), &exp_constants);
             for (int i = 1; i < n; i++)
-                sum[i] = mb_f32x4_add(sum[i - 1], mb_fast_exp4(mb_f32x4_sub(sum[i], top[0])));
-            mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step), sum[n - 1]);
+                sum[i] = mb_f32x4_add(sum[i - 1], mb_fast_exp4(mb_f32x4_sub(sum[i], top[0]), &exp_constants));
+            mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1[g], k2[g], step, &random_constants), sum[n - 1]);
             mb_u32x4 before = mb_u32x4_splat(0);
             for (int i = 0; i < n - 1; i++) {
                 mb_u32x4 above = mb_f32x4_gt(sum[i], target);
@@ -240,6 +253,7 @@ sample_few_experts(const mb_router_kernel_params *params, float *scores, uint32_
         }
     }
     mb_u32x4 all = mb_u32x4_splat((uint32_t)steps);
+    MB_UNROLL
     for (int g = 0; g < groups; g++) {
         int lane = r + 4 * g;
         mb_u32x4 others = mb_u32x4_splat(0);
@@ -279,6 +293,8 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
     const mb_f32x4 beta = mb_f32x4_splat(params->beta);
     const mb_f32x4 eta = mb_f32x4_splat(params->eta);
     const mb_f32x4 decay = mb_f32x4_splat(params->decay);
+    const mb_exp_constants4 exp_constants = mb_exp_constants4_make();
+    const mb_random_constants4 random_constants = mb_random_constants4_make();
     const mb_f32x4 sigma = mb_f32x4_splat(params->sigma);
     const mb_f32x4 zero = mb_f32x4_splat(0.0f);
     mb_f32x4 logits[MB_ROUTER_MAX_EXPERTS];
@@ -330,10 +346,10 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
                     top = mb_f32x4_max(top, logits[i]);
                 mb_f32x4 total = zero;
                 for (int i = 0; i < n; i++) {
-                    logits[i] = mb_fast_exp4(mb_f32x4_sub(logits[i], top));
+                    logits[i] = mb_fast_exp4(mb_f32x4_sub(logits[i], top), &exp_constants);
                     total = mb_f32x4_add(total, logits[i]);
                 }
-                mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1, k2, step), total);
+                mb_f32x4 target = mb_f32x4_mul(mb_random_uniform4(k1, k2, step, &random_constants), total);
                 chosen = mb_u32x4_splat((uint32_t)(n - 1));
                 mb_u32x4 found = mb_u32x4_splat(0);
                 mb_f32x4 cumulative = zero;
@@ -350,12 +366,12 @@ void mb_router_kernel_vector(const mb_router_kernel_params *params, float *score
                 for (int i = 0; i < n; i++) {
                     mb_f32x4 noise;
                     if (params->mode == MB_ROUTE_GUMBEL_TOP1) {
-                        mb_f32x4 u = mb_random_uniform4(k1, k2, base + (uint32_t)i);
+                        mb_f32x4 u = mb_random_uniform4(k1, k2, base + (uint32_t)i, &random_constants);
                         noise = mb_f32x4_sub(zero, mb_fast_log4(mb_f32x4_sub(zero, mb_fast_log4(u))));
                     } else {
                         uint32_t pair = base + (uint32_t)(i & ~1);
-                        mb_f32x4 u1 = mb_random_uniform4(k1, k2, pair);
-                        mb_f32x4 u2 = mb_random_uniform4(k1, k2, pair + 1);
+                        mb_f32x4 u1 = mb_random_uniform4(k1, k2, pair, &random_constants);
+                        mb_f32x4 u2 = mb_random_uniform4(k1, k2, pair + 1, &random_constants);
                         mb_f32x4 radius = mb_f32x4_sqrt(mb_f32x4_mul(mb_f32x4_splat(-2.0f), mb_fast_log4(u1)));
                         mb_f32x4 sine, cosine;
                         mb_fast_sincos_turns4(u2, &sine, &cosine);
