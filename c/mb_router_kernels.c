@@ -1,7 +1,8 @@
 /* The per-step kernels of the discrete router: a 4-lane vector kernel and
  * its scalar twin. Both perform the same float32 operations in the same
- * order, so they agree bit for bit. The tests compare them on awkward
- * replica counts and every mode.
+ * order, so they agree bit for bit. The one exception, the tree max of the
+ * sample kernel for 3 to 8 experts, cannot change a weight (see there). The
+ * tests compare the kernels on awkward replica counts and every mode.
  *
  * Random draws per step, by counter (see mb_random.h):
  *   sample:            one uniform, counter = step
@@ -50,9 +51,10 @@ static inline void apply_selection(float *score, uint32_t *count, mb_u32x4 chose
  * and counts stay in registers across steps, and the groups' independent
  * dependency chains overlap in the pipeline. Of three to six groups, four
  * measured fastest in both Chromium 156 and Node 20. */
-static inline __attribute__((always_inline)) void sample_two_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
-                                      const uint32_t *key1, const uint32_t *key2, int r, int groups,
-                                      uint32_t first_step, long steps)
+static inline __attribute__((always_inline)) void
+sample_two_experts(const mb_router_kernel_params *params, float *scores, uint32_t *counts,
+                   const uint32_t *key1, const uint32_t *key2, int r, int groups,
+                   uint32_t first_step, long steps)
 {
     enum { MAX_GROUPS = 4 };
     const int stride = params->stride;
