@@ -1,14 +1,15 @@
-/* Single-precision exp, log and sin/cos(2*pi*u), in scalar and 4-lane vector
+/* Single-precision 2^x, log and sin/cos(2*pi*u), in scalar and 4-lane vector
  * form. They use only IEEE-754 basic operations, so the native build,
  * WebAssembly, the scalar and the vector paths agree bit for bit, which the C
  * library's expf and logf would not: they differ between glibc and musl.
  *
- *   exp(x):  x = k*ln2 + r with k = floor(x*log2(e) + 1/2), |r| <= ln2/2,
- *            exp(r) by a degree-5 least-squares polynomial on Chebyshev nodes
- *            (error < 2e-7 relative, float32 rounding included),
- *            times 2^k built in the exponent bits. Valid for x <= 88; x below
- *            -87 is raised to -87, so the result never drops under
- *            exp(-87) = 1.6e-38 (weights that small are 0 to the router).
+ *   2^x:     x = k + r with k = x rounded to the nearest integer, |r| <= 1/2
+ *            (r is exact), 2^r by a degree-5 polynomial (error < 2e-7
+ *            relative, float32 rounding included), times 2^k built in the
+ *            exponent bits. Valid for x <= 127; x below -126 is raised to
+ *            -126, so the result never drops under 2^-126 = 1.2e-38 (weights
+ *            that small are 0 to the router). The router takes exp(y) as
+ *            2^(y*log2(e)) with log2(e) folded into its beta and bias.
  *   log(u):  for positive normal floats: u = 2^e * f with f in
  *            [sqrt(1/2), sqrt(2)), log f = 2*atanh(s), s = (f - 1)/(f + 1),
  *            by its series to s^9 (error < 1e-7 absolute).
@@ -22,49 +23,71 @@
 
 #include "mb_simd.h"
 
-#define MB_LOG2E 1.44269504088896341f
 #define MB_LN2_HIGH 0.693145751953125f       /* ln 2 split so k*MB_LN2_HIGH is exact */
 #define MB_LN2_LOW 1.42860682030941723212e-6f
 #define MB_SQRT_HALF 0.70710678118654752f
 #define MB_HALF_PI 1.57079632679489662f
-/* exp(r) ~ 1 + C1 r + ... + C5 r^5 on |r| <= ln(2)/2, fitted to minimise the
- * relative error at 4000 Chebyshev nodes with the constant term held at 1. */
-/* 1.5 * 2^23 + 127: for an integer k with |k| < 2^22, the float k + this
- * constant contains k + 127 in its low mantissa bits, so shifting its bits left
+/* 2^r ~ 1 + C1 r + ... + C5 r^5 on |r| <= 1/2: a degree-5 fit of exp(t) on
+ * |t| <= ln(2)/2 (least squares of the relative error at 4000 Chebyshev
+ * nodes, constant term held at 1) with t = r*ln(2), so Ck is that fit's
+ * k-th coefficient times ln(2)^k, rounded to float. The largest relative
+ * error over 2*10^7 points of [-1/2, 1/2], float32 evaluation included, is
+ * 1.81e-7. */
+#define MB_EXP2_C1 0.693146825f
+#define MB_EXP2_C2 0.24022238f
+#define MB_EXP2_C3 0.0555089302f
+#define MB_EXP2_C4 0.00967169739f
+#define MB_EXP2_C5 0.00132186722f
+#define MB_EXP2_MIN -126.0f
+/* 1.5 * 2^23 + 127. For x with |x| < 2^22, x + this constant rounds x to the
+ * nearest integer k and contains k + 127 in its low mantissa bits, so
+ * subtracting the constant again gives k exactly, and shifting its bits left
  * by 23 gives the exponent field of 2^k (the constant's own bits shift out).
- * This avoids a float-to-int conversion, which is slow in vector form. */
-#define MB_EXP_BIAS_SHIFTER 12583039.0f
-#define MB_EXP_C1 0.999999523f
-#define MB_EXP_C2 0.499991417f
-#define MB_EXP_C3 0.166681141f
-#define MB_EXP_C4 0.0418987311f
-#define MB_EXP_C5 0.00826153066f
+ * This avoids float-to-int conversions, which are slow in vector form. */
+#define MB_EXP2_SHIFTER 12583039.0f
 
-static inline float mb_fast_exp(float x)
+static inline float mb_fast_exp2(float x)
 {
-    /* max(x, -87) written as the vector path's max, (a < b) ? b : a. */
-    x = x < -87.0f ? -87.0f : x;
-    float k = __builtin_floorf(x * MB_LOG2E + 0.5f);
-    float r = (x - k * MB_LN2_HIGH) - k * MB_LN2_LOW;
-    float p = 1.0f + r * (MB_EXP_C1 + r * (MB_EXP_C2 + r * (MB_EXP_C3 + r * (MB_EXP_C4 + r * MB_EXP_C5))));
-    uint32_t scale = mb_bits_from_float(k + MB_EXP_BIAS_SHIFTER) << 23;
-    return p * mb_float_from_bits(scale);
+    /* max(x, MB_EXP2_MIN) written as the vector path's max, (a < b) ? b : a. */
+    x = x < MB_EXP2_MIN ? MB_EXP2_MIN : x;
+    float shifted = x + MB_EXP2_SHIFTER;
+    float k = shifted - MB_EXP2_SHIFTER;
+    float r = x - k;
+    float p = 1.0f + r * (MB_EXP2_C1 + r * (MB_EXP2_C2 + r * (MB_EXP2_C3 + r * (MB_EXP2_C4 + r * MB_EXP2_C5))));
+    return p * mb_float_from_bits(mb_bits_from_float(shifted) << 23);
 }
 
-static inline mb_f32x4 mb_fast_exp4(mb_f32x4 x)
+/* mb_fast_exp2_4's constants as vectors, built once before a loop. */
+typedef struct {
+    mb_f32x4 min, shifter, c1, c2, c3, c4, c5, one;
+} mb_exp2_constants4;
+
+static inline mb_exp2_constants4 mb_exp2_constants4_make(void)
 {
-    x = mb_f32x4_max(x, mb_f32x4_splat(-87.0f));
-    mb_f32x4 k = mb_f32x4_floor(mb_f32x4_add(mb_f32x4_mul(x, mb_f32x4_splat(MB_LOG2E)), mb_f32x4_splat(0.5f)));
-    mb_f32x4 r = mb_f32x4_sub(mb_f32x4_sub(x, mb_f32x4_mul(k, mb_f32x4_splat(MB_LN2_HIGH))),
-                              mb_f32x4_mul(k, mb_f32x4_splat(MB_LN2_LOW)));
-    mb_f32x4 p = mb_f32x4_splat(MB_EXP_C5);
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C4), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C3), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C2), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(MB_EXP_C1), mb_f32x4_mul(r, p));
-    p = mb_f32x4_add(mb_f32x4_splat(1.0f), mb_f32x4_mul(r, p));
-    mb_u32x4 scale = mb_u32x4_shl(mb_u32x4_bits(mb_f32x4_add(k, mb_f32x4_splat(MB_EXP_BIAS_SHIFTER))), 23);
-    return mb_f32x4_mul(p, mb_f32x4_from_bits(scale));
+    mb_exp2_constants4 k;
+    k.min = mb_f32x4_splat(mb_opaque_float(MB_EXP2_MIN));
+    k.shifter = mb_f32x4_splat(mb_opaque_float(MB_EXP2_SHIFTER));
+    k.c1 = mb_f32x4_splat(mb_opaque_float(MB_EXP2_C1));
+    k.c2 = mb_f32x4_splat(mb_opaque_float(MB_EXP2_C2));
+    k.c3 = mb_f32x4_splat(mb_opaque_float(MB_EXP2_C3));
+    k.c4 = mb_f32x4_splat(mb_opaque_float(MB_EXP2_C4));
+    k.c5 = mb_f32x4_splat(mb_opaque_float(MB_EXP2_C5));
+    k.one = mb_f32x4_splat(mb_opaque_float(1.0f));
+    return k;
+}
+
+static inline mb_f32x4 mb_fast_exp2_4(mb_f32x4 x, const mb_exp2_constants4 *k)
+{
+    x = mb_f32x4_max(x, k->min);
+    mb_f32x4 shifted = mb_f32x4_add(x, k->shifter);
+    mb_f32x4 r = mb_f32x4_sub(x, mb_f32x4_sub(shifted, k->shifter));
+    mb_f32x4 p = k->c5;
+    p = mb_f32x4_add(k->c4, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->c3, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->c2, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->c1, mb_f32x4_mul(r, p));
+    p = mb_f32x4_add(k->one, mb_f32x4_mul(r, p));
+    return mb_f32x4_mul(p, mb_f32x4_from_bits(mb_u32x4_shl(mb_u32x4_bits(shifted), 23)));
 }
 
 static inline float mb_fast_log(float u)

@@ -56,23 +56,40 @@ static inline float mb_random_uniform(uint32_t key1, uint32_t key2, uint32_t cou
     return mb_float_from_bits((bits >> 9) | 0x3f800000u) - MB_RANDOM_ONE_MINUS_HALF_ULP;
 }
 
-static inline mb_u32x4 mb_fmix32x4(mb_u32x4 x)
+/* mb_random_uniform4's constants as vectors, built once before a loop. */
+typedef struct {
+    mb_u32x4 multiplier1, multiplier2, exponent_one;
+    mb_f32x4 one_minus_half_ulp;
+} mb_random_constants4;
+
+static inline mb_random_constants4 mb_random_constants4_make(void)
+{
+    mb_random_constants4 k;
+    k.multiplier1 = mb_u32x4_splat(mb_opaque_u32(0x85ebca6bu));
+    k.multiplier2 = mb_u32x4_splat(mb_opaque_u32(0xc2b2ae35u));
+    k.exponent_one = mb_u32x4_splat(mb_opaque_u32(0x3f800000u));
+    k.one_minus_half_ulp = mb_f32x4_splat(mb_opaque_float(MB_RANDOM_ONE_MINUS_HALF_ULP));
+    return k;
+}
+
+static inline mb_u32x4 mb_fmix32x4(mb_u32x4 x, const mb_random_constants4 *k)
 {
     x = mb_u32x4_xor(x, mb_u32x4_shr(x, 16));
-    x = mb_u32x4_mul(x, mb_u32x4_splat(0x85ebca6bu));
+    x = mb_u32x4_mul(x, k->multiplier1);
     x = mb_u32x4_xor(x, mb_u32x4_shr(x, 13));
-    x = mb_u32x4_mul(x, mb_u32x4_splat(0xc2b2ae35u));
+    x = mb_u32x4_mul(x, k->multiplier2);
     x = mb_u32x4_xor(x, mb_u32x4_shr(x, 16));
     return x;
 }
 
 /* Four lanes with their own keys and a shared counter. */
-static inline mb_f32x4 mb_random_uniform4(mb_u32x4 key1, mb_u32x4 key2, uint32_t counter)
+static inline mb_f32x4 mb_random_uniform4(mb_u32x4 key1, mb_u32x4 key2, uint32_t counter,
+                                          const mb_random_constants4 *k)
 {
     mb_u32x4 x = mb_u32x4_add(mb_u32x4_splat(counter * MB_RANDOM_WEYL), key1);
-    mb_u32x4 bits = mb_fmix32x4(mb_u32x4_xor(mb_fmix32x4(x), key2));
-    mb_f32x4 one_to_two = mb_f32x4_from_bits(mb_u32x4_or(mb_u32x4_shr(bits, 9), mb_u32x4_splat(0x3f800000u)));
-    return mb_f32x4_sub(one_to_two, mb_f32x4_splat(MB_RANDOM_ONE_MINUS_HALF_ULP));
+    mb_u32x4 bits = mb_fmix32x4(mb_u32x4_xor(mb_fmix32x4(x, k), key2), k);
+    mb_f32x4 one_to_two = mb_f32x4_from_bits(mb_u32x4_or(mb_u32x4_shr(bits, 9), k->exponent_one));
+    return mb_f32x4_sub(one_to_two, k->one_minus_half_ulp);
 }
 
 #endif

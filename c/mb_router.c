@@ -7,11 +7,13 @@
 #include "mb_random.h"
 
 #define SQRT_PI 1.7724538509055160
+#define LOG2_E 1.4426950408889634
 
 struct mb_router {
     mb_router_config config;   /* bias and initial_scores pointers are not kept */
     mb_router_kernel_params kernel;
     float bias[MB_ROUTER_MAX_EXPERTS];
+    float bias_log2e[MB_ROUTER_MAX_EXPERTS]; /* bias times log2(e), for sample mode */
     int stride;                /* replicas rounded up to a multiple of 4 */
     float *scores;             /* [experts][stride] */
     uint32_t *counts;          /* [experts][stride], tokens in the current window */
@@ -144,6 +146,7 @@ mb_status mb_router_create(const mb_router_config *config, mb_router **out, mb_p
 
     for (int i = 0; i < n; i++) {
         router->bias[i] = config->bias != NULL ? (float)config->bias[i] : 0.0f;
+        router->bias_log2e[i] = config->bias != NULL ? (float)(config->bias[i] * LOG2_E) : 0.0f;
         float initial = config->initial_scores != NULL ? (float)config->initial_scores[i]
                                                        : (float)(1.0 / (n * config->lambda));
         for (int r = 0; r < stride; r++)
@@ -160,6 +163,8 @@ mb_status mb_router_create(const mb_router_config *config, mb_router **out, mb_p
     kernel->decay = (float)(1.0 - config->eta * config->lambda);
     kernel->sigma = (float)config->sigma;
     kernel->bias = router->bias;
+    kernel->beta_log2e = (float)(config->beta * LOG2_E);
+    kernel->bias_log2e = router->bias_log2e;
     kernel->stride = stride;
     *out = router;
     return MB_OK;
@@ -323,8 +328,10 @@ mb_status mb_router_set_bias(mb_router *router, const double *bias, int count)
     for (int i = 0; i < count; i++)
         if (mb_param_check(MB_PARAM_BIAS, bias[i]) != MB_OK)
             return MB_ERR_OUT_OF_RANGE;
-    for (int i = 0; i < count; i++)
+    for (int i = 0; i < count; i++) {
         router->bias[i] = (float)bias[i];
+        router->bias_log2e[i] = (float)(bias[i] * LOG2_E);
+    }
     return MB_OK;
 }
 
@@ -336,6 +343,7 @@ mb_status mb_router_set_beta(mb_router *router, double beta)
         return MB_ERR_OUT_OF_RANGE;
     router->config.beta = beta;
     router->kernel.beta = (float)beta;
+    router->kernel.beta_log2e = (float)(beta * LOG2_E);
     return MB_OK;
 }
 

@@ -154,6 +154,10 @@ typedef struct {
     float decay; /* 1 - eta*lambda */
     float sigma;
     const float *bias;
+    /* beta and bias times log2(e): sample mode's logits in base 2, so its
+     * softmax weights are 2^(l_i - max l) */
+    float beta_log2e;
+    const float *bias_log2e;
     int stride;
 } mb_router_kernel_params;
 

@@ -25,6 +25,23 @@ static inline uint32_t mb_bits_from_float(float x)
     return value.u;
 }
 
+/* Return x unchanged, hidden from the optimizer by an empty asm statement.
+ * Kernels splat their loop constants from these before the loop, so clang
+ * emits one splat there instead of a v128.const at each use inside the loop.
+ * V8 in Node 20 was seen to rebuild such a constant at each use, with a
+ * 64-bit immediate move, a move to a vector register and a shuffle. */
+static inline float mb_opaque_float(float x)
+{
+    __asm__("" : "+r"(x));
+    return x;
+}
+
+static inline uint32_t mb_opaque_u32(uint32_t x)
+{
+    __asm__("" : "+r"(x));
+    return x;
+}
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 

@@ -55,8 +55,10 @@ static float *final_scores(const mb_router_config *config, long chunk)
 void test_router_fast_math(void)
 {
     for (int i = 0; i <= 2000; i++) {
-        float x = -87.0f + 87.0f * (float)i / 2000.0f;
-        CHECK_CLOSE(mb_fast_exp(x), exp((double)x), 3e-7, 0.0);
+        float x = -126.0f + 126.0f * (float)i / 2000.0f;
+        CHECK_CLOSE(mb_fast_exp2(x), exp2((double)x), 3e-7, 0.0);
+        float fraction = -0.5f + (float)i / 2000.0f;
+        CHECK_CLOSE(mb_fast_exp2(fraction), exp2((double)fraction), 2e-7, 0.0);
         float u = (float)(i + 1) / 2001.0f;
         CHECK_CLOSE(mb_fast_log(u), log((double)u), 0.0, 3e-7);
         float sine, cosine;
@@ -64,17 +66,20 @@ void test_router_fast_math(void)
         CHECK_CLOSE(sine, sin(2.0 * 3.14159265358979323846 * (double)(u * 0.9999f)), 0.0, 4e-7);
         CHECK_CLOSE(cosine, cos(2.0 * 3.14159265358979323846 * (double)(u * 0.9999f)), 0.0, 4e-7);
     }
-    CHECK(mb_fast_exp(-100.0f) == mb_fast_exp(-87.0f));
-    CHECK(mb_fast_exp(-87.0f) > 0.0f);
-    CHECK(mb_fast_exp(0.0f) == 1.0f);
+    CHECK(mb_fast_exp2(-200.0f) == mb_fast_exp2(-126.0f));
+    CHECK(mb_fast_exp2(-126.0f) > 0.0f);
+    CHECK(mb_fast_exp2(0.0f) == 1.0f);
+    CHECK(mb_fast_exp2(-0.0f) == 1.0f);
+    CHECK(mb_fast_exp2(-3.0f) == 0.125f);
     /* The vector forms agree with the scalar ones bit for bit. */
+    const mb_exp2_constants4 exp_constants = mb_exp2_constants4_make();
     for (int i = 0; i < 4000; i += 4) {
         float in[4], u[4], out[4], log_out[4], sine[4], cosine[4];
         for (int lane = 0; lane < 4; lane++) {
-            in[lane] = -80.0f * (float)(i + lane) / 4000.0f;
+            in[lane] = -120.0f * (float)(i + lane) / 4000.0f;
             u[lane] = ((float)(i + lane) + 0.5f) / 4000.0f;
         }
-        mb_f32x4_store(out, mb_fast_exp4(mb_f32x4_load(in)));
+        mb_f32x4_store(out, mb_fast_exp2_4(mb_f32x4_load(in), &exp_constants));
         mb_f32x4_store(log_out, mb_fast_log4(mb_f32x4_load(u)));
         mb_f32x4 s4, c4;
         mb_fast_sincos_turns4(mb_f32x4_load(u), &s4, &c4);
@@ -83,7 +88,7 @@ void test_router_fast_math(void)
         for (int lane = 0; lane < 4; lane++) {
             float s, c;
             mb_fast_sincos_turns(u[lane], &s, &c);
-            CHECK(out[lane] == mb_fast_exp(in[lane]));
+            CHECK(out[lane] == mb_fast_exp2(in[lane]));
             CHECK(log_out[lane] == mb_fast_log(u[lane]));
             CHECK(sine[lane] == s);
             CHECK(cosine[lane] == c);
@@ -126,10 +131,10 @@ void test_router_random_uniformity(void)
 
 void test_router_vector_matches_scalar(void)
 {
-    const int experts[] = {2, 3, 5, 17};
+    const int experts[] = {2, 3, 5, 8, 17};
     const int replicas[] = {1, 5, 13};
     for (int mode = 0; mode < MB_ROUTE_COUNT; mode++) {
-        for (int e = 0; e < 4; e++) {
+        for (int e = 0; e < 5; e++) {
             for (int r = 0; r < 3; r++) {
                 mb_router_config config = base_config(experts[e], (mb_route_mode)mode, replicas[r], 300);
                 double bias[17];
