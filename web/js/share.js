@@ -3,6 +3,7 @@
 // view in the address bar as it changes, and adds to each view a toolbar
 // with "Copy link", "Embed code" and per-chart PNG, CSV and JSON downloads.
 // URL text reaches the page only through textContent and form values.
+import { roundCamera } from './gl/camera.js';
 import { URL_STATE_VERSION, blocksOfView, createUrlState } from './url-state.js';
 import { chartClass } from './views/common.js';
 import { exportChart } from './views/export.js';
@@ -169,22 +170,34 @@ export function createSharing(core) {
     scheduleAddressUpdate();
   }
 
-  /** Writes the GPU views' settings into their controls and follows later changes. */
-  function attachGpu(section) {
+  /**
+   * Writes the GPU views' settings into their controls and the camera into
+   * the surface view (gpuViews from gl/gpu-views.js), and follows later
+   * changes of both.
+   */
+  function attachGpu(section, gpuViews) {
     const mode = section.querySelector('#gpu-plane-mode');
     const start = section.querySelector('#gpu-start');
-    if (!mode || !start) return;
+    const surface = section.querySelector('#gpu-surface');
+    if (!mode || !start || !surface) return;
     mode.value = state.gpu.colour;
     start.value = String(state.gpu.m0);
     mode.dispatchEvent(new Event('change'));
     start.dispatchEvent(new Event('input'));
+    gpuViews.setCamera({ yaw: state.gpu.yaw, pitch: state.gpu.pitch });
     const follow = () => {
-      state.gpu = { colour: mode.value, m0: Number(start.value) };
+      state.gpu = { ...state.gpu, colour: mode.value, m0: Number(start.value) };
       scheduleAddressUpdate();
     };
     follow();
     mode.addEventListener('change', follow);
     start.addEventListener('input', follow);
+    surface.addEventListener('camerachange', (event) => {
+      // The view keeps the angles in the schema's ranges, and rounding
+      // toward zero keeps them there.
+      state.gpu = { ...state.gpu, ...roundCamera(event.detail) };
+      scheduleAddressUpdate();
+    });
   }
 
   function routerStarted(kind) {
