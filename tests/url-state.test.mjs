@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 
 import { loadCore } from '../web/js/core.js';
+import { CAMERA_RANGES, normalizeCamera, roundCamera } from '../web/js/gl/camera.js';
 import {
   MAX_KEYS, MAX_QUERY_LENGTH, STATE_BLOCKS, URL_STATE_VERSION, blocksOfView, checkRange, createUrlState, defaults,
 } from '../web/js/url-state.js';
@@ -51,7 +52,7 @@ function randomState(random) {
   const state = defaults();
   for (const block of STATE_BLOCKS) {
     for (const field of block.fields) {
-      const range = field.parameter ? core.parameters.find((entry) => entry.name === field.parameter) : null;
+      const { range } = urlState.fieldsByKey.get(block.prefix + field.name);
       let value;
       if (field.type === 'enum') value = field.values[Math.floor(random() * field.values.length)];
       else if (field.type === 'boolean') value = random() < 0.5;
@@ -81,12 +82,46 @@ function randomState(random) {
 test('URL keys are unique and ranges come from the core', () => {
   const keys = [...urlState.fieldsByKey.keys()];
   assert.equal(new Set(keys).size, keys.length, 'no key is defined twice');
+  const coreNames = new Set(core.parameters.map((parameter) => parameter.name));
   for (const [key, entry] of urlState.fieldsByKey) {
-    if (!entry.field.parameter) continue;
-    const expected = core.parameters.find((parameter) => parameter.name === entry.field.parameter);
-    assert.deepEqual(entry.range, expected, `range of ${key}`);
+    const numeric = entry.field.type === 'number' || entry.field.type === 'list';
+    if (!numeric) {
+      assert.equal(entry.range, null, `${key} is not a number and has no range`);
+    } else if (entry.field.parameter) {
+      const expected = core.parameters.find((parameter) => parameter.name === entry.field.parameter);
+      assert.deepEqual(entry.range, expected, `range of ${key}, from the core`);
+    } else {
+      assert.equal(entry.range, entry.field.range, `range of ${key}, inline`);
+      assert.ok(!coreNames.has(entry.range.name), `inline range of ${key} is named '${entry.range.name}', a core parameter`);
+    }
   }
   assert.throws(() => createUrlState(core.parameters.filter((entry) => entry.name !== 'K')), /names parameter 'K'/);
+  // A core parameter with the name of an inline range: the schema must then take it from the core.
+  const shadowing = [...core.parameters, { ...CAMERA_RANGES.pitch }];
+  assert.throws(() => createUrlState(shadowing), /inline range named 'camera pitch', a core parameter/);
+});
+
+test('camera ranges hold the angles the view uses', () => {
+  assert.deepEqual(urlState.fieldsByKey.get('gpu.yaw').range, CAMERA_RANGES.yaw);
+  assert.deepEqual(urlState.fieldsByKey.get('gpu.pitch').range, CAMERA_RANGES.pitch);
+  const random = createRandom(7);
+  for (let i = 0; i < 2000; i++) {
+    // Angles of several turns either way, as a long drag produces.
+    const camera = { yaw: (random() - 0.5) * 40, pitch: (random() - 0.5) * 8 };
+    const normal = normalizeCamera(camera);
+    assert.equal(checkRange(CAMERA_RANGES.yaw, normal.yaw), null, `yaw ${camera.yaw} normalized to ${normal.yaw}`);
+    assert.equal(checkRange(CAMERA_RANGES.pitch, normal.pitch), null, `pitch ${camera.pitch} normalized to ${normal.pitch}`);
+    const turns = (camera.yaw - normal.yaw) / (2 * Math.PI);
+    assert.ok(Math.abs(turns - Math.round(turns)) < 1e-9, `yaw ${camera.yaw} -> ${normal.yaw} differs by whole turns`);
+    const rounded = roundCamera(normal);
+    assert.equal(urlState.checkValue('gpu.yaw', rounded.yaw), null, `rounded yaw ${rounded.yaw} of ${normal.yaw}`);
+    assert.equal(urlState.checkValue('gpu.pitch', rounded.pitch), null, `rounded pitch ${rounded.pitch} of ${normal.pitch}`);
+    assert.ok(Math.abs(rounded.yaw - normal.yaw) < 1e-3, `rounded yaw ${rounded.yaw} is within 1e-3 of ${normal.yaw}`);
+  }
+  const limits = normalizeCamera({ yaw: Math.PI, pitch: 2 });
+  assert.equal(limits.pitch, CAMERA_RANGES.pitch.max, 'pitch clamps to its maximum');
+  assert.equal(roundCamera({ yaw: Math.PI, pitch: -Math.PI }).yaw, 3.141, 'pi rounds toward zero');
+  assert.ok(Object.is(roundCamera({ yaw: -0.0004, pitch: 0 }).yaw, 0), 'a tiny negative angle rounds to 0, not -0');
 });
 
 test('defaults are valid values of their fields', () => {
@@ -112,8 +147,11 @@ test('range check agrees with the core', () => {
 
 test('random valid states round-trip', () => {
   const random = createRandom(20261204);
+  // Distinct serialized values per key, to show that every field was varied.
+  const seen = new Map([...urlState.fieldsByKey.keys()].map((key) => [key, new Set()]));
   for (let i = 0; i < 400; i++) {
     const state = randomState(random);
+    for (const [key, entry] of urlState.fieldsByKey) seen.get(key).add(JSON.stringify(state[entry.block][entry.field.name]));
     for (const [key, entry] of urlState.fieldsByKey) {
       assert.equal(urlState.checkValue(key, state[entry.block][entry.field.name]), null, `generated ${key} in state ${i}`);
     }
@@ -123,6 +161,7 @@ test('random valid states round-trip', () => {
     assert.deepEqual(parsed, state, `state ${i} after the round trip of ${query}`);
     assert.equal(urlState.serialize(parsed), query, `state ${i} serializes the same twice`);
   }
+  for (const [key, values] of seen) assert.ok(values.size >= 2, `the random states give ${key} only ${[...values]}`);
 });
 
 test('serialize writes the version and omits default page fields', () => {
@@ -164,6 +203,9 @@ const HOSTILE = [
     expect: { 'router.seed': 1, 'router.replicas': 2000 } },
   { query: 'router.seed=4294967296', keys: ['router.seed'], expect: { 'router.seed': 1 } },
   { query: 'router.run=%22%3E%3Csvg%20onload%3Dalert(1)%3E', keys: ['router.run'], expect: { 'router.run': 'none' } },
+  { query: 'gpu.yaw=3.2&gpu.pitch=-1.5', keys: ['gpu.yaw'], expect: { 'gpu.yaw': -0.6, 'gpu.pitch': -1.5 } },
+  { query: 'gpu.yaw=-3.141&gpu.pitch=1.6', keys: ['gpu.pitch'], expect: { 'gpu.yaw': -3.141, 'gpu.pitch': 0.35 } },
+  { query: 'gpu.yaw=NaN&gpu.pitch=1e-400', keys: ['gpu.yaw'], expect: { 'gpu.yaw': -0.6, 'gpu.pitch': 0 } },
   { query: 'embed=evil&controls=yes', keys: ['embed', 'controls'], expect: { 'page.embed': '', 'page.controls': true } },
   { query: 'foo=bar&K=2', keys: ['foo'], expect: { 'explorer.K': 2 } },
   { query: '__proto__=1&constructor=x&K=2', keys: ['__proto__', 'constructor'], expect: { 'explorer.K': 2 } },

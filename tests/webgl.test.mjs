@@ -2,7 +2,8 @@
 // (--disable-gpu, no others for WebGL) Chromium 156 renders WebGL 2 with
 // SwiftShader, its software renderer. The tests read the canvases back and
 // compare pixels with the core, rotate and pick by keyboard and pointer,
-// check a phone-sized screen, and check the page without WebGL.
+// reopen the surface's camera from a link, check a phone-sized screen, and
+// check the page without WebGL.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -11,6 +12,7 @@ import { startServer } from '../scripts/serve.mjs';
 import { loadCore } from '../web/js/core.js';
 import { PLANE_COLORS } from '../web/js/gl/plane-view.js';
 import { launchBrowser, openPage } from './helpers/browser.mjs';
+import { decodePng } from './helpers/png.mjs';
 import { wasmModule, webRoot } from './helpers/paths.mjs';
 
 let server;
@@ -259,6 +261,66 @@ test('GPU surface renders and rotates by keys', async () => {
   // With reduced motion, Home jumps back to the starting view at once.
   await page.keyboard.press('Home');
   assert.equal(await surface.getAttribute('data-yaw'), startYaw, 'Home restores the view without animation');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+function surfaceCamera(page) {
+  return page.evaluate(() => {
+    const { yaw, pitch } = document.getElementById('gpu-surface').dataset;
+    return { yaw, pitch };
+  });
+}
+
+// The surface canvas as a decoded PNG. A data URL crosses to Node much
+// faster than readCanvas's array of every channel.
+async function surfaceImage(page) {
+  const url = await page.evaluate(() => document.getElementById('gpu-surface').toDataURL('image/png'));
+  return decodePng(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
+}
+
+function fractionOfPixelsDifferent(first, second) {
+  assert.deepEqual([second.width, second.height], [first.width, first.height], 'images of the same size');
+  let different = 0;
+  for (let row = 0; row < first.height; row++) {
+    for (let column = 0; column < first.width; column++) {
+      const a = first.pixel(column, row);
+      const b = second.pixel(column, row);
+      if (a[0] !== b[0] || a[1] !== b[1] || a[2] !== b[2]) different++;
+    }
+  }
+  return different / (first.width * first.height);
+}
+
+test('GPU surface camera round-trips a link', async () => {
+  const { context, page, problems } = await openPage(browser, `${baseUrl}?gpu.yaw=1.2&gpu.pitch=1.3`);
+  await page.waitForFunction(() => document.getElementById('gpu-surface').dataset.yaw !== undefined);
+  assert.deepEqual(await surfaceCamera(page), { yaw: '1.200', pitch: '1.300' }, 'camera drawn against the link');
+
+  // Turning by keys updates the address. Pitch stops at its limit of 1.5.
+  const surface = page.locator('#gpu-surface');
+  await surface.focus();
+  await page.keyboard.press('ArrowRight');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+  const followed = await page.waitForFunction(() => {
+    const query = new URLSearchParams(location.search);
+    return query.get('gpu.yaw') === '1.28' && query.get('gpu.pitch') === '1.5';
+  }, null, { timeout: 5000 }).then(() => true, () => false);
+  const address = new URL(page.url()).searchParams;
+  assert.ok(followed, `address bar has gpu.yaw=${address.get('gpu.yaw')}, gpu.pitch=${address.get('gpu.pitch')}, `
+    + 'expected 1.28 and 1.5');
+  assert.deepEqual(await surfaceCamera(page), { yaw: '1.280', pitch: '1.500' }, 'camera after one turn right and a clamped tilt');
+  const turned = await surfaceImage(page);
+
+  // A fresh page from that address draws the same picture.
+  const fresh = await openPage(browser, page.url());
+  await fresh.page.waitForFunction(() => document.getElementById('gpu-surface').dataset.yaw !== undefined);
+  assert.deepEqual(await surfaceCamera(fresh.page), { yaw: '1.280', pitch: '1.500' }, 'camera of the copied address');
+  const reopened = await surfaceImage(fresh.page);
+  const changed = fractionOfPixelsDifferent(turned, reopened);
+  assert.ok(changed < 0.001, `${(100 * changed).toFixed(3)} % of the pixels differ between the page and its link`);
+  assert.deepEqual(fresh.problems, []);
+  await fresh.context.close();
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -178,12 +178,14 @@ async function main() {
   sharing = createSharing(core);
   applyEmbedMode(sharing.state.page);
   state = { ...sharing.state.explorer };
+  const gpuSection = document.getElementById('gpu-views');
+  const gpuViews = createGpuViews(gpuSection, { core, onMove: moveFromCusp });
   views = [
     createPhaseView(document.getElementById('phase-chart')),
     createTrajectoriesView(document.getElementById('trajectories-chart'), elements.trajectoryNote),
     createBifurcationView(document.getElementById('bifurcation-k-chart'), document.getElementById('bifurcation-h-chart')),
     createCuspView(document.getElementById('cusp-chart'), moveFromCusp),
-    createGpuViews(document.getElementById('gpu-views'), { core, onMove: moveFromCusp }),
+    gpuViews,
   ];
   wireControls();
   applyState({ ...state });
@@ -193,7 +195,7 @@ async function main() {
   const trainerRoot = document.getElementById('moe');
   const trainer = createTrainerView(core, trainerRoot, { onStart: sharing.trainerStarted });
   sharing.attachTrainer(trainer, trainerRoot.querySelector('#moe-form'), trainerRoot.querySelector('#moe-sweep-form'));
-  sharing.attachGpu(document.getElementById('gpu-views'));
+  sharing.attachGpu(gpuSection, gpuViews);
   sharing.addToolbars();
   showLinkedView(sharing.state.page);
   document.body.dataset.ready = 'true';

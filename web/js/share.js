@@ -1,15 +1,20 @@
 // Links, embed code and exports for the page. The only module that reads
 // `location`: it parses the query once at start, keeps the state of every
 // view in the address bar as it changes, and adds to each view a toolbar
-// with "Copy link", "Embed code" and per-chart PNG, CSV and JSON downloads.
+// with "Copy link", "Embed code" and per-figure downloads. Each chart
+// downloads as PNG, CSV and JSON, the WebGL views and the digit grid as
+// PNG, and the trainer's tables as CSV and JSON.
 // URL text reaches the page only through textContent and form values.
+import { roundCamera } from './gl/camera.js';
 import { URL_STATE_VERSION, blocksOfView, createUrlState } from './url-state.js';
 import { chartClass } from './views/common.js';
-import { exportChart } from './views/export.js';
+import { downloadBlob, exportChart, exportTable, layersToPng, webglToPng } from './views/export.js';
 
 /**
- * The views a link can name: the element that contains each, its title, and
- * its charts as [canvas id, file name, name in the toolbar].
+ * The views a link can name: the element that contains each, its title,
+ * its Chart.js charts as [canvas id, file name, name in the toolbar], and
+ * its other figures (see FIGURE_FORMATS) as { kind, id, file, name }, with
+ * the id of the 2D overlay for a WebGL canvas.
  */
 export const PAGE_VIEWS = Object.freeze({
   phase: { element: 'view-phase', title: 'Phase line', charts: [['phase-chart', 'phase-line', '']] },
@@ -17,15 +22,23 @@ export const PAGE_VIEWS = Object.freeze({
   bifurcation: { element: 'view-bifurcation', title: 'Bifurcation diagrams', charts: [
     ['bifurcation-k-chart', 'bifurcation-K', 'Against K'], ['bifurcation-h-chart', 'bifurcation-H', 'Against H']] },
   cusp: { element: 'view-cusp', title: 'Cusp diagram', charts: [['cusp-chart', 'cusp', '']] },
-  // WebGL canvases are not Chart.js charts: the GPU views have no data export.
-  gpu: { element: 'gpu-views', title: 'GPU views', charts: [] },
+  gpu: { element: 'gpu-views', title: 'GPU views', charts: [], figures: [
+    { kind: 'webgl', id: 'gpu-plane', overlay: 'gpu-plane-overlay', file: 'gpu-plane', name: 'Plane' },
+    { kind: 'webgl', id: 'gpu-surface', overlay: 'gpu-surface-overlay', file: 'gpu-surface', name: 'Surface' }] },
   router: { element: 'router', title: 'Discrete router', charts: [
     ['router-traces-chart', 'router-traces', 'Traces'], ['router-histogram-chart', 'router-histogram', 'Histogram'],
     ['router-hysteresis-chart', 'router-hysteresis', 'Hysteresis']] },
   moe: { element: 'moe', title: 'Trainable MoE', charts: [
     ['moe-loss-chart', 'moe-loss', 'Loss'], ['moe-accuracy-chart', 'moe-accuracy', 'Accuracy'],
-    ['moe-loads-chart', 'moe-loads', 'Loads'], ['moe-sweep-chart', 'moe-sweep', 'Sweep']] },
+    ['moe-loads-chart', 'moe-loads', 'Loads'], ['moe-sweep-chart', 'moe-sweep', 'Sweep']], figures: [
+    { kind: 'table', id: 'moe-routing', file: 'moe-routing', name: 'Routing' },
+    { kind: 'table', id: 'moe-confusion', file: 'moe-confusion', name: 'Confusion' },
+    { kind: 'canvas', id: 'moe-digits', file: 'moe-digits', name: 'Digits' }] },
 });
+
+// Downloads of each kind of figure that is not a Chart.js chart: a WebGL
+// canvas with its overlay and a 2D canvas give a picture, a table its counts.
+const FIGURE_FORMATS = Object.freeze({ webgl: ['png'], canvas: ['png'], table: ['csv', 'json'] });
 
 const MAX_NOTICE_LINES = 8;
 // Frame heights of the embed code, in pixels, for views taller than a chart.
@@ -169,22 +182,34 @@ export function createSharing(core) {
     scheduleAddressUpdate();
   }
 
-  /** Writes the GPU views' settings into their controls and follows later changes. */
-  function attachGpu(section) {
+  /**
+   * Writes the GPU views' settings into their controls and the camera into
+   * the surface view (gpuViews from gl/gpu-views.js), and follows later
+   * changes of both.
+   */
+  function attachGpu(section, gpuViews) {
     const mode = section.querySelector('#gpu-plane-mode');
     const start = section.querySelector('#gpu-start');
-    if (!mode || !start) return;
+    const surface = section.querySelector('#gpu-surface');
+    if (!mode || !start || !surface) return;
     mode.value = state.gpu.colour;
     start.value = String(state.gpu.m0);
     mode.dispatchEvent(new Event('change'));
     start.dispatchEvent(new Event('input'));
+    gpuViews.setCamera({ yaw: state.gpu.yaw, pitch: state.gpu.pitch });
     const follow = () => {
-      state.gpu = { colour: mode.value, m0: Number(start.value) };
+      state.gpu = { ...state.gpu, colour: mode.value, m0: Number(start.value) };
       scheduleAddressUpdate();
     };
     follow();
     mode.addEventListener('change', follow);
     start.addEventListener('input', follow);
+    surface.addEventListener('camerachange', (event) => {
+      // The view keeps the angles in the schema's ranges, and rounding
+      // toward zero keeps them there.
+      state.gpu = { ...state.gpu, ...roundCamera(event.detail) };
+      scheduleAddressUpdate();
+    });
   }
 
   function routerStarted(kind) {
@@ -227,20 +252,28 @@ export function createSharing(core) {
       button('Embed code', `Show the HTML code that embeds the ${info.title.toLowerCase()} in another page`,
         () => showEmbedCode(panel, view, info)),
     );
-    for (const [canvasId, fileStem, chartName] of info.charts) {
+    const groups = [
+      ...info.charts.map(([canvasId, fileStem, chartName]) => ({ name: chartName, formats: ['png', 'csv', 'json'],
+        save: (format) => {
+          const chart = chartClass().getChart(document.getElementById(canvasId));
+          if (!chart) return Promise.resolve();
+          return exportChart(chart, format, `moe-bifurcation-${fileStem}`, () => describeView(view));
+        } })),
+      ...(info.figures ?? []).map((figure) => ({ name: figure.name, formats: FIGURE_FORMATS[figure.kind],
+        save: (format) => exportFigure(figure, format, () => describeView(view)) })),
+    ];
+    for (const { name: groupName, formats, save } of groups) {
       const group = document.createElement('span');
       group.className = 'export-group';
-      if (chartName) {
+      if (groupName) {
         const name = document.createElement('span');
-        name.textContent = `${chartName}:`;
+        name.textContent = `${groupName}:`;
         group.append(name);
       }
-      for (const format of ['png', 'csv', 'json']) {
-        const what = chartName ? `${info.title}, ${chartName.toLowerCase()}` : info.title;
+      for (const format of formats) {
+        const what = groupName ? `${info.title}, ${groupName.toLowerCase()}` : info.title;
         group.append(button(format.toUpperCase(), `Download the ${what} as ${format.toUpperCase()}`, () => {
-          const chart = chartClass().getChart(document.getElementById(canvasId));
-          if (!chart) return;
-          exportChart(chart, format, `moe-bifurcation-${fileStem}`, () => describeView(view)).catch((error) => {
+          save(format).catch((error) => {
             panel.show(`The ${format.toUpperCase()} export failed: ${error.message}`);
           });
         }));
@@ -285,6 +318,29 @@ export function createSharing(core) {
 
   return { state, urlState, explorerChanged, attachRouter, routerStarted, attachTrainer, trainerStarted, attachGpu,
     addToolbars, linkFor };
+}
+
+/**
+ * Exports a figure that is not a Chart.js chart in one of the formats of
+ * its kind. describeState() returns { link, state } for the JSON file.
+ * Rejects with a message for the toolbar's panel.
+ */
+async function exportFigure(figure, format, describeState) {
+  const element = document.getElementById(figure.id);
+  if (!element) throw new Error(`the page has no element '${figure.id}'.`);
+  const fileStem = `moe-bifurcation-${figure.file}`;
+  if (figure.kind === 'table') {
+    exportTable(element, format, fileStem, describeState);
+    return;
+  }
+  if (figure.kind === 'webgl') {
+    if (element.closest('[data-webgl]')?.dataset.webgl !== 'on') {
+      throw new Error('WebGL 2 is off or lost in this browser, so the GPU views have no picture.');
+    }
+    downloadBlob(await webglToPng(element, document.getElementById(figure.overlay)), `${fileStem}.png`);
+    return;
+  }
+  downloadBlob(await layersToPng(element.width, element.height, [{ canvas: element, x: 0, y: 0 }]), `${fileStem}.png`);
 }
 
 // Copies the panel's text to the clipboard, or asks the reader to copy it

@@ -4,12 +4,15 @@
 // block per part of the page (`explorer` for the mean-field views, `gpu`
 // for the WebGL views' own settings, `router` for the discrete router and
 // `trainer` for the trainable MoE). A block lists its fields with a type and a
-// default; numeric fields name an entry of the core's parameter table, which
-// gives their range. A new view adds one block with its own key prefix.
+// default. A numeric field that is a model parameter names an entry of the
+// core's parameter table, which gives its range; a setting of the page alone
+// (the surface view's camera) carries its range inline instead. A new view
+// adds one block with its own key prefix.
 //
 // No DOM and no `location` here: the caller passes the query string and
 // the core's parameter table (core.parameters), so Node tests can drive it.
 import { MOE_LOSSES, MOE_OPTIMIZERS, MOE_ROUTING, PREPROCESSING, ROUTE_MODES, formatRange } from './core.js';
+import { CAMERA_RANGES, DEFAULT_CAMERA } from './gl/camera.js';
 import { NUMBER_PATTERN } from './input.js';
 import { DEFAULT_TRAINING } from './moe-task.js';
 
@@ -33,10 +36,12 @@ const LIST_MAX_LENGTH = 8192;
 const LIST_MAX_VALUES = 256;
 
 /**
- * The schema. Field types: 'number' (range from the core parameter named by
- * `parameter`; with `optional`, also null, written 'none'), 'list'
- * (comma-separated numbers, each in that range), 'enum' (one of `values`)
- * and 'boolean' ('1' or '0').
+ * The schema. Field types: 'number' (with `optional`, also null, written
+ * 'none'), 'list' (comma-separated numbers, each in the field's range),
+ * 'enum' (one of `values`) and 'boolean' ('1' or '0'). A number or list
+ * field takes its range from exactly one of `parameter`, the name of a core
+ * parameter, or `range`, an inline entry shaped like the core's
+ * { name, min, max, minInclusive, maxInclusive, integer }.
  * `views` lists the views that draw from a block; an embed link carries
  * only those blocks.
  */
@@ -72,6 +77,10 @@ export const STATE_BLOCKS = Object.freeze([
       // The plane's colouring and the start m0 of the "state reached" colouring.
       { name: 'colour', type: 'enum', values: ['count', 'basin'], default: 'count' },
       { name: 'm0', type: 'number', parameter: 'm0', default: 0.3 },
+      // The surface view's camera in radians. The core has no such parameter,
+      // so the ranges come from the view (gl/camera.js).
+      { name: 'yaw', type: 'number', range: CAMERA_RANGES.yaw, default: DEFAULT_CAMERA.yaw },
+      { name: 'pitch', type: 'number', range: CAMERA_RANGES.pitch, default: DEFAULT_CAMERA.pitch },
     ],
   },
   {
@@ -138,7 +147,8 @@ export const STATE_BLOCKS = Object.freeze([
 /**
  * Builds the parser and serializer for a parameter table with entries
  * { name, min, max, minInclusive, maxInclusive, integer }, as core.parameters.
- * Throws when a field names a parameter the table lacks.
+ * Throws when a field names a parameter the table lacks, or when a field's
+ * range is missing, given twice, malformed or named like a core parameter.
  */
 export function createUrlState(parameterTable) {
   const ranges = new Map(parameterTable.map((entry) => [entry.name, entry]));
@@ -147,10 +157,7 @@ export function createUrlState(parameterTable) {
     for (const field of block.fields) {
       const key = block.prefix + field.name;
       if (fieldsByKey.has(key) || key === VERSION_KEY) throw new Error(`URL state key '${key}' is defined twice`);
-      if (field.parameter !== undefined && !ranges.has(field.parameter)) {
-        throw new Error(`URL state field '${key}' names parameter '${field.parameter}', which the core does not define`);
-      }
-      fieldsByKey.set(key, { block: block.block, field, range: ranges.get(field.parameter) ?? null });
+      fieldsByKey.set(key, { block: block.block, field, range: rangeOfField(key, field, ranges) });
     }
   }
   const context = { ranges, fieldsByKey };
@@ -162,6 +169,36 @@ export function createUrlState(parameterTable) {
     checkValue: (key, value) => checkValue(fieldsByKey.get(key), value),
     readField: (key, text) => readValue(fieldsByKey.get(key), text),
   };
+}
+
+// Returns the range that checks a field's values, or null for enum and
+// boolean fields.
+function rangeOfField(key, field, ranges) {
+  const numeric = field.type === 'number' || field.type === 'list';
+  if (!numeric) {
+    if (field.parameter !== undefined || field.range !== undefined) {
+      throw new Error(`URL state field '${key}' of type ${field.type} cannot have a range`);
+    }
+    return null;
+  }
+  if ((field.parameter === undefined) === (field.range === undefined)) {
+    throw new Error(`URL state field '${key}' needs exactly one of 'parameter' and 'range'`);
+  }
+  if (field.parameter !== undefined) {
+    if (!ranges.has(field.parameter)) {
+      throw new Error(`URL state field '${key}' names parameter '${field.parameter}', which the core does not define`);
+    }
+    return ranges.get(field.parameter);
+  }
+  const { name, min, max, minInclusive, maxInclusive, integer } = field.range;
+  const wellFormed = typeof name === 'string' && Number.isFinite(min) && Number.isFinite(max) && min < max
+    && [minInclusive, maxInclusive, integer].every((flag) => typeof flag === 'boolean');
+  if (!wellFormed) throw new Error(`URL state field '${key}' has a malformed inline range`);
+  // A core parameter's range must come from the core, where the C checks use it.
+  if (ranges.has(name)) {
+    throw new Error(`URL state field '${key}' has an inline range named '${name}', a core parameter; use 'parameter'`);
+  }
+  return field.range;
 }
 
 /** Returns a fresh state with every field at its default. */

@@ -12,7 +12,9 @@ const CONTEXT_LOST = 'The browser took back the WebGL context. The GPU views com
 /**
  * Creates the GPU views inside section. core is the loaded core; onMove({ K, H })
  * receives points picked in the plane, for the caller to validate and apply.
- * Returns { update(snapshot) }, like the Chart.js views.
+ * Returns { update(snapshot) }, like the Chart.js views, and
+ * setCamera({ yaw, pitch }) for the surface; both do nothing without WebGL 2.
+ * The surface canvas fires 'camerachange' with { yaw, pitch } after each turn.
  */
 export function createGpuViews(section, { core, onMove }) {
   const find = (selector) => section.querySelector(selector);
@@ -32,7 +34,7 @@ export function createGpuViews(section, { core, onMove }) {
   const surfaceContext = planeContext && createContext(surfaceCanvas);
   if (!planeContext || !surfaceContext) {
     showNotice(NO_WEBGL);
-    return { update() {} };
+    return { update() {}, setCamera() {} };
   }
 
   const plane = createPlaneView({ canvas: planeCanvas, overlay: find('#gpu-plane-overlay') }, onMove);
@@ -42,7 +44,7 @@ export function createGpuViews(section, { core, onMove }) {
     surface.setup(surfaceContext);
   } catch (error) {
     showNotice(`The GPU views failed to start: ${error.message}`);
-    return { update() {} };
+    return { update() {}, setCamera() {} };
   }
   section.dataset.webgl = 'on';
 
@@ -74,6 +76,7 @@ export function createGpuViews(section, { core, onMove }) {
       plane.update(snapshot);
       surface.update(snapshot);
     },
+    setCamera: surface.setCamera,
   };
 }
 

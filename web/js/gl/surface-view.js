@@ -6,6 +6,7 @@
 // [-1, 1] x [-mScale, mScale] x [-1, 1]; fragments with |H| > HMax are cut.
 import { colors } from '../palette.js';
 import { formatNumber } from '../views/common.js';
+import { DEFAULT_CAMERA, normalizeCamera } from './camera.js';
 import { criticalZ } from './link-math.js';
 import { multiply, perspective, projectToPixels, rotationX, rotationY, translation } from './matrix.js';
 import { buildSurfaceMesh } from './surface-mesh.js';
@@ -13,8 +14,6 @@ import { prepareOverlay } from './axes.js';
 import { createProgram, fitCanvas, rgb } from './webgl.js';
 
 const M_SCALE = 0.8;
-const DEFAULT_CAMERA = Object.freeze({ yaw: -0.6, pitch: 0.35 });
-const PITCH_LIMIT = 1.5;
 const KEY_STEP = 0.08; // radians per arrow key press
 const DRAG_STEP = 0.01; // radians per CSS pixel dragged
 const RESET_DURATION_MS = 400;
@@ -330,9 +329,12 @@ export function createSurfaceView({ canvas, overlay }, core) {
     }
   }
 
+  // Every turn, by pointer, key, reset or link, ends here. The event lets the
+  // page follow the camera (share.js writes it into the link).
   function setCamera(next) {
-    camera = { yaw: next.yaw, pitch: Math.max(-PITCH_LIMIT, Math.min(PITCH_LIMIT, next.pitch)) };
+    camera = normalizeCamera(next);
     draw();
+    canvas.dispatchEvent(new CustomEvent('camerachange', { detail: { ...camera } }));
   }
 
   /** Turns back to the starting view, animated unless the user asked for reduced motion. */
@@ -390,6 +392,11 @@ export function createSurfaceView({ canvas, overlay }, core) {
     setup,
     draw,
     resetCamera,
+    /** Turns to camera ({ yaw, pitch } in radians) at once, stopping a reset in progress. */
+    setCamera(next) {
+      cancelAnimationFrame(animation);
+      setCamera(next);
+    },
     update(next) {
       snapshot = next;
       draw();
