@@ -4,27 +4,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { startServer } from '../scripts/serve.mjs';
-import { launchBrowser, openPage } from './helpers/browser.mjs';
-import { nativeTool, projectRoot, webRoot } from './helpers/paths.mjs';
+import { openPage, useServedPage } from './helpers/browser.mjs';
+import { nativeTool, projectRoot } from './helpers/paths.mjs';
 
 const CHART_IDS = ['phase-chart', 'trajectories-chart', 'bifurcation-k-chart', 'bifurcation-h-chart', 'cusp-chart'];
 
-let server;
-let baseUrl;
-let browser;
-
-before(async () => {
-  ({ server, url: baseUrl } = await startServer({ root: webRoot, port: 0 }));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useServedPage();
 
 /** Point counts of every dataset of every chart. */
 function chartSummary(page) {
@@ -53,7 +40,7 @@ async function waitForRendered(page, name, min, max = min) {
 }
 
 test('page loads with four views holding data', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   const summary = await chartSummary(page);
   for (const id of CHART_IDS) {
     const withData = summary[id].filter((dataset) => dataset.points >= 2);
@@ -71,7 +58,7 @@ test('page loads with four views holding data', async () => {
 });
 
 test('K slider past the pitchfork splits the state', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await typeValue(page, 'H', '0');
   await typeValue(page, 'K', '0.5');
   await waitForRendered(page, 'K', 0.5);
@@ -101,7 +88,7 @@ test('K slider past the pitchfork splits the state', async () => {
 });
 
 test('invalid input shows an error and keeps the figure', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   const before = await chartSummary(page);
   const beforeData = await page.evaluate(() => JSON.stringify(
     globalThis.Chart.getChart(document.getElementById('phase-chart')).data.datasets.map((d) => d.data)));
@@ -136,7 +123,7 @@ test('invalid input shows an error and keeps the figure', async () => {
 });
 
 test('extreme values inside the range draw finite charts', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   for (const [K, H] of [['1e6', '50'], ['0', '-100'], ['1', '0']]) {
     await typeValue(page, 'K', K);
     await typeValue(page, 'H', H);
@@ -153,7 +140,7 @@ test('extreme values inside the range draw finite charts', async () => {
 });
 
 test('dragging the cusp point moves K and H', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await page.locator('#cusp-chart').scrollIntoViewIfNeeded();
   const target = await page.evaluate(() => {
     const chart = globalThis.Chart.getChart(document.getElementById('cusp-chart'));
@@ -184,7 +171,7 @@ async function setRouterField(page, name, value) {
 }
 
 test('router run streams progress and fills its charts', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await setRouterField(page, 'replicas', '1000');
   await setRouterField(page, 'steps', '4000');
   await page.click('#router-run');
@@ -214,7 +201,7 @@ test('router run streams progress and fills its charts', async () => {
 });
 
 test('long router run cancels and page stays responsive', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await setRouterField(page, 'replicas', '1000');
   await setRouterField(page, 'steps', '10000000');
   await page.click('#router-run');
@@ -238,7 +225,7 @@ test('long router run cancels and page stays responsive', async () => {
 });
 
 test('hysteresis sweep draws both directions', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await setRouterField(page, 'replicas', '500');
   await page.click('#router-sweep');
   await page.waitForFunction(() => document.getElementById('router').dataset.result === 'done', null, { timeout: 60000 });
@@ -252,7 +239,7 @@ test('hysteresis sweep draws both directions', async () => {
 });
 
 test('invalid router input shows an error and runs nothing', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await setRouterField(page, 'eta', '0.5');
   await setRouterField(page, 'lambda', '4');
   await setRouterField(page, 'h', '0, 1, 2');
@@ -285,7 +272,7 @@ test('router run in the page matches the native tool', async () => {
   assert.equal(native.status, 0, native.stderr);
   const expected = JSON.parse(native.stdout).histogram.counts;
 
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await page.click('#router-run');
   await page.waitForFunction(() => document.getElementById('router').dataset.result === 'done', null, { timeout: 30000 });
   const counts = await page.evaluate(() => {

@@ -4,27 +4,13 @@
 // training. Each file is compared with what the page shows.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { startServer } from '../scripts/serve.mjs';
 import { PLANE_COLORS } from '../web/js/gl/plane-view.js';
-import { launchBrowser, openPage } from './helpers/browser.mjs';
+import { openPage, useServedPage } from './helpers/browser.mjs';
 import { decodePng } from './helpers/png.mjs';
-import { webRoot } from './helpers/paths.mjs';
 
-let server;
-let baseUrl;
-let browser;
-
-before(async () => {
-  ({ server, url: baseUrl } = await startServer({ root: webRoot, port: 0 }));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useServedPage();
 
 /** Clicks a download button of a view's toolbar, in the group named groupName. */
 async function download(page, viewId, groupName, format) {
@@ -60,7 +46,7 @@ function countColours(image, { left, top, width, height }, named) {
 }
 
 test('GPU plane and surface export as PNG', async () => {
-  const { context, page, problems } = await openPage(browser, `${baseUrl}?K=2&H=0&gpu.colour=count`);
+  const { context, page, problems } = await openPage(site.browser, `${site.baseUrl}?K=2&H=0&gpu.colour=count`);
   await page.waitForFunction(() => document.getElementById('gpu-plane').dataset.mode === 'count'
     && document.getElementById('gpu-surface').dataset.yaw !== undefined);
   // Device-pixel boxes: the overlay is the whole picture, the plane canvas the plot area in it.
@@ -120,7 +106,7 @@ function parseCsv(text) {
 }
 
 test('trainer tables export as CSV and JSON, digits as PNG', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   // Before any training the tables are empty: the export reports it and downloads nothing.
   await page.locator('#moe .view-tools .export-group').filter({ has: page.locator('span:text-is("Confusion:")') })
     .locator('button:text-is("CSV")').click();

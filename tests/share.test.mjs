@@ -6,31 +6,19 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { buildBundle, bundlePath } from '../scripts/bundle.mjs';
-import { contentSecurityPolicy, startServer } from '../scripts/serve.mjs';
-import { launchBrowser, openPage } from './helpers/browser.mjs';
+import { contentSecurityPolicy } from '../scripts/serve.mjs';
+import { openPage, useServedPage } from './helpers/browser.mjs';
 import { decodePng } from './helpers/png.mjs';
-import { projectRoot, webRoot } from './helpers/paths.mjs';
+import { projectRoot } from './helpers/paths.mjs';
 
 const CHART_IDS = ['phase-chart', 'trajectories-chart', 'bifurcation-k-chart', 'bifurcation-h-chart', 'cusp-chart',
   'router-traces-chart', 'router-histogram-chart', 'router-hysteresis-chart'];
 const ROUTER_QUERY = 'router.replicas=300&router.steps=3000&router.seed=42&router.beta=3.4&router.run=simulate';
 
-let server;
-let baseUrl;
-let browser;
-
-before(async () => {
-  ({ server, url: baseUrl } = await startServer({ root: webRoot, port: 0 }));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useServedPage();
 
 /** Returns the data of every chart in a page or frame, as JSON text. */
 function chartData(target, ids = CHART_IDS) {
@@ -46,7 +34,7 @@ function waitForRouter(target, result = 'done') {
 }
 
 test('copied link reproduces the charts in a fresh context', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.fill('#K-input', '2.3');
   await page.press('#K-input', 'Enter');
@@ -68,7 +56,7 @@ test('copied link reproduces the charts in a fresh context', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 
-  const fresh = await openPage(browser, link);
+  const fresh = await openPage(site.browser, link);
   await waitForRouter(fresh.page);
   const actual = await chartData(fresh.page);
   assert.ok(actual.includes('"median"'), 'the fresh page ran the router');
@@ -79,7 +67,7 @@ test('copied link reproduces the charts in a fresh context', async () => {
 });
 
 test('address bar follows the state', async () => {
-  const { context, page, problems } = await openPage(browser, `${baseUrl}?K=0.5`);
+  const { context, page, problems } = await openPage(site.browser, `${site.baseUrl}?K=0.5`);
   assert.equal(await page.inputValue('#K-input'), '0.5', 'the link sets K');
   await page.fill('#H-input', '-0.25');
   await page.press('#H-input', 'Enter');
@@ -115,7 +103,7 @@ const HOSTILE_LINKS = [
 ];
 
 test('hostile links fall back with a notice', async () => {
-  const context = await browser.newContext();
+  const context = await site.browser.newContext();
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -125,7 +113,7 @@ test('hostile links fall back with a notice', async () => {
   });
   for (const [query, noticeText, K, seed] of HOSTILE_LINKS) {
     const label = query.length > 50 ? `${query.slice(0, 50)}…` : query;
-    await page.goto(`${baseUrl}?${query}`);
+    await page.goto(`${site.baseUrl}?${query}`);
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     const notice = page.locator('#link-notice');
     assert.equal(await notice.isVisible(), true, `${label}: the notice is shown`);
@@ -146,14 +134,14 @@ test('hostile links fall back with a notice', async () => {
 });
 
 test('embedded views work in a sandboxed iframe', async () => {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const context = await site.browser.newContext({ viewport: { width: 1000, height: 900 } });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${baseUrl}embed-example.html`);
+  await page.goto(`${site.baseUrl}embed-example.html`);
   const frames = {};
   for (const name of ['cusp', 'router']) {
     const handle = await page.locator(`#${name}-frame`).elementHandle();
@@ -182,7 +170,7 @@ test('embedded views work in a sandboxed iframe', async () => {
   assert.equal(histogram[0].data.length, 40, 'the frame ran the router');
 
   // The same run on the full page, where it uses the worker, gives the same histogram.
-  const full = await openPage(browser, `${baseUrl}?${new URL(await router.evaluate(() => location.href)).search.slice(1).replace(/(^|&)(embed|controls)=[^&]*/g, '')}`);
+  const full = await openPage(site.browser, `${site.baseUrl}?${new URL(await router.evaluate(() => location.href)).search.slice(1).replace(/(^|&)(embed|controls)=[^&]*/g, '')}`);
   await waitForRouter(full.page);
   assert.equal(await full.page.evaluate(() => document.getElementById('router').dataset.worker), 'worker');
   const fullHistogram = JSON.parse(await chartData(full.page, ['router-histogram-chart']))['router-histogram-chart'];
@@ -199,11 +187,11 @@ test('bundle works opened from file://', async () => {
   assert.doesNotMatch(html, /<script[^>]*\ssrc=/, 'no script file is referenced');
   assert.doesNotMatch(html, /<link rel="stylesheet"/, 'no stylesheet file is referenced');
   const query = `K=2.2&H=-0.1&${ROUTER_QUERY}`;
-  const bundled = await openPage(browser, `${pathToFileURL(bundlePath).href}?${query}`);
+  const bundled = await openPage(site.browser, `${pathToFileURL(bundlePath).href}?${query}`);
   await waitForRouter(bundled.page);
   assert.equal(await bundled.page.evaluate(() => location.protocol), 'file:');
   assert.equal(await bundled.page.evaluate(() => document.getElementById('router').dataset.worker), 'worker');
-  const served = await openPage(browser, `${baseUrl}?${query}`);
+  const served = await openPage(site.browser, `${site.baseUrl}?${query}`);
   await waitForRouter(served.page);
   assert.equal(await chartData(bundled.page), await chartData(served.page), 'the bundle draws what the served page draws');
   assert.deepEqual(bundled.problems, [], 'no error or CSP violation in the bundle');
@@ -214,7 +202,7 @@ test('bundle works opened from file://', async () => {
 
 test('served page has a strict CSP and no violation', async () => {
   assert.doesNotMatch(contentSecurityPolicy, /'unsafe-inline'|'unsafe-eval'/, 'no inline script or eval is allowed');
-  const { context, page, problems } = await openPage(browser, `${baseUrl}?${ROUTER_QUERY}`);
+  const { context, page, problems } = await openPage(site.browser, `${site.baseUrl}?${ROUTER_QUERY}`);
   await waitForRouter(page);
   await page.click('#view-phase .view-tools button:has-text("Embed code")');
   await page.click('#view-cusp .view-tools button:has-text("Copy link")');
@@ -232,7 +220,7 @@ test('served page has a strict CSP and no violation', async () => {
 });
 
 test('PNG, CSV and JSON exports of a chart', async () => {
-  const { context, page, problems } = await openPage(browser, `${baseUrl}?K=2&H=0`);
+  const { context, page, problems } = await openPage(site.browser, `${site.baseUrl}?K=2&H=0`);
   const tools = page.locator('#view-phase .view-tools');
   const download = async (format) => {
     const [file] = await Promise.all([page.waitForEvent('download'), tools.locator(`button:has-text("${format}")`).click()]);
@@ -271,7 +259,7 @@ test('PNG, CSV and JSON exports of a chart', async () => {
 });
 
 test('phone layout with labelled keyboard controls', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl, { width: 375, height: 740 });
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl, { width: 375, height: 740 });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 375 px screen`);
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('button, input, select, textarea')]

@@ -7,25 +7,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { startServer } from '../scripts/serve.mjs';
-import { launchBrowser, openPage } from './helpers/browser.mjs';
-import { nativeTool, webRoot } from './helpers/paths.mjs';
+import { openPage, useServedPage } from './helpers/browser.mjs';
+import { nativeTool } from './helpers/paths.mjs';
 
-let server;
-let baseUrl;
-let browser;
-
-before(async () => {
-  ({ server, url: baseUrl } = await startServer({ root: webRoot, port: 0 }));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const site = useServedPage();
 
 async function setField(page, selector, value) {
   await page.fill(`#moe-form [name="${selector}"]`, value);
@@ -43,7 +30,7 @@ function tableCounts(page, id) {
 }
 
 test('training on digits fills the charts and tables and matches the native tool', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await setField(page, 'epochs', '12');
   await setField(page, 'seed', '5');
   await page.click('#moe-train');
@@ -77,7 +64,7 @@ test('training on digits fills the charts and tables and matches the native tool
 });
 
 test('a long training pauses, resumes and cancels while the page responds', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await setField(page, 'epochs', '5000');
   await page.click('#moe-train');
   const epochs = () => page.evaluate(() => Number(document.getElementById('moe').dataset.epochs ?? 0));
@@ -103,7 +90,7 @@ test('a long training pauses, resumes and cancels while the page responds', asyn
 });
 
 test('invalid trainer input shows the parameter and starts nothing', async () => {
-  const { context, page } = await openPage(browser, baseUrl);
+  const { context, page } = await openPage(site.browser, site.baseUrl);
   const table = [
     [{ experts: '0' }, /experts = 0 is out of range: experts must be a whole number in \[2, 64\]/],
     [{ experts: '3', k: '4' }, /k = 4 is more than the 3 experts/, 'topk'],
@@ -125,7 +112,7 @@ test('invalid trainer input shows the parameter and starts nothing', async () =>
 });
 
 test('the sweep trains on several workers and fits the mean-field curve', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   // The form on the sweep's task, so that its settings apply to the sweep.
   await page.selectOption('#moe-form [name="task"]', 'synthetic');
   await setField(page, 'epochs', '4');
@@ -169,7 +156,7 @@ function waitForTraining(target) {
 }
 
 test('a training link reruns the same training in a fresh context', async () => {
-  const first = await openPage(browser, baseUrl);
+  const first = await openPage(site.browser, site.baseUrl);
   await setField(first.page, 'epochs', '6');
   await setField(first.page, 'seed', '11');
   await first.page.selectOption('#moe-form [name="routing"]', 'dense');
@@ -180,7 +167,7 @@ test('a training link reruns the same training in a fresh context', async () => 
   assert.match(link, /moe\.routing=dense/);
   assert.match(link, /moe\.seed=11/);
 
-  const second = await openPage(browser, link);
+  const second = await openPage(site.browser, link);
   await waitForTraining(second.page);
   assert.equal(await trainerChartText(second.page), await trainerChartText(first.page), 'the same charts from the link');
   assert.equal(await second.page.inputValue('#moe-form [name="epochs"]'), '6');
@@ -192,7 +179,7 @@ test('a training link reruns the same training in a fresh context', async () => 
 test('hostile trainer links fall back per field', async () => {
   const query = 'moe.routing=topk&moe.k=9&moe.experts=3&moe.capacityFactor=0&moe.seed=<b>x</b>&moe.learningRate=0.5'
     + '&moe.routerDecay=5&moe.run=javascript:alert(1)';
-  const { context, page, problems } = await openPage(browser, `${baseUrl}?${query}`);
+  const { context, page, problems } = await openPage(site.browser, `${site.baseUrl}?${query}`);
   const notice = await page.textContent('#link-notice');
   assert.match(notice, /moe\.k = 9 is more than moe\.experts = 3/);
   assert.match(notice, /moe\.capacityFactor: 0 is out of range/);
@@ -215,14 +202,14 @@ test('the trainer trains inside a sandboxed frame and from the bundle', async ()
   const accuracy = (target) => target.evaluate(() => globalThis.Chart.getChart(document.getElementById('moe-accuracy-chart'))
     .data.datasets[1].data.map((p) => p.y));
 
-  const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+  const context = await site.browser.newContext({ viewport: { width: 1200, height: 1000 } });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${baseUrl}embed-example.html`);
+  await page.goto(`${site.baseUrl}embed-example.html`);
   const handle = await page.locator('#moe-frame').elementHandle();
   await handle.scrollIntoViewIfNeeded();
   const frame = await handle.contentFrame();
@@ -236,7 +223,7 @@ test('the trainer trains inside a sandboxed frame and from the bundle', async ()
 
   const { buildBundle, bundlePath } = await import('../scripts/bundle.mjs');
   writeFileSync(bundlePath, await buildBundle());
-  const bundled = await openPage(browser, `${pathToFileURL(bundlePath).href}?moe.epochs=8&moe.seed=7&moe.run=train`);
+  const bundled = await openPage(site.browser, `${pathToFileURL(bundlePath).href}?moe.epochs=8&moe.seed=7&moe.run=train`);
   await waitForTraining(bundled.page);
   assert.equal(await bundled.page.evaluate(() => document.getElementById('moe').dataset.worker), 'worker');
   assert.deepEqual(await accuracy(bundled.page), expected, 'the bundle trains as the native tool does');

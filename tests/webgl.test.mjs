@@ -6,29 +6,19 @@
 // check the page without WebGL.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
-import { startServer } from '../scripts/serve.mjs';
 import { loadCore } from '../web/js/core.js';
 import { PLANE_COLORS } from '../web/js/gl/plane-view.js';
-import { launchBrowser, openPage } from './helpers/browser.mjs';
+import { openPage, useServedPage } from './helpers/browser.mjs';
 import { decodePng } from './helpers/png.mjs';
-import { wasmModule, webRoot } from './helpers/paths.mjs';
+import { wasmModule } from './helpers/paths.mjs';
 
-let server;
-let baseUrl;
-let browser;
+const site = useServedPage();
 let core;
 
 before(async () => {
-  ({ server, url: baseUrl } = await startServer({ root: webRoot, port: 0 }));
-  browser = await launchBrowser();
   core = await loadCore({ bytes: readFileSync(wasmModule) });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
 });
 
 function hexToRgb(hex) {
@@ -125,7 +115,7 @@ async function typeValue(page, name, text) {
 
 for (const link of ['tanh', 'erf']) {
   test(`GPU plane count matches core: ${link}`, async () => {
-    const { context, page, problems } = await openPage(browser, baseUrl);
+    const { context, page, problems } = await openPage(site.browser, site.baseUrl);
     assert.equal(await page.getAttribute('#gpu-views', 'data-webgl'), 'on', 'WebGL 2 starts in headless Chromium');
     await page.selectOption('#link', link);
     await waitForPlane(page, { link, mode: 'count' });
@@ -158,7 +148,7 @@ for (const link of ['tanh', 'erf']) {
 }
 
 test('GPU plane basin matches core', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   const modeSelect = page.getByLabel('Colour by');
   const startSlider = page.getByRole('slider', { name: /Start m/ });
   assert.equal(await startSlider.isDisabled(), true, 'the start is disabled while colouring by count');
@@ -202,7 +192,7 @@ test('GPU plane basin matches core', async () => {
 });
 
 test('GPU plane click and keys move the point', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   const plane = page.locator('#gpu-plane');
   await plane.scrollIntoViewIfNeeded();
   const box = await plane.boundingBox();
@@ -232,7 +222,7 @@ function fractionDifferent(first, second) {
 }
 
 test('GPU surface renders and rotates by keys', async () => {
-  const { context, page, problems } = await openPage(browser, baseUrl);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
   await page.emulateMedia({ reducedMotion: 'reduce' });
   const first = await readCanvas(page, 'gpu-surface');
   const pixelCount = first.width * first.height;
@@ -293,7 +283,7 @@ function fractionOfPixelsDifferent(first, second) {
 }
 
 test('GPU surface camera round-trips a link', async () => {
-  const { context, page, problems } = await openPage(browser, `${baseUrl}?gpu.yaw=1.2&gpu.pitch=1.3`);
+  const { context, page, problems } = await openPage(site.browser, `${site.baseUrl}?gpu.yaw=1.2&gpu.pitch=1.3`);
   await page.waitForFunction(() => document.getElementById('gpu-surface').dataset.yaw !== undefined);
   assert.deepEqual(await surfaceCamera(page), { yaw: '1.200', pitch: '1.300' }, 'camera drawn against the link');
 
@@ -313,7 +303,7 @@ test('GPU surface camera round-trips a link', async () => {
   const turned = await surfaceImage(page);
 
   // A fresh page from that address draws the same picture.
-  const fresh = await openPage(browser, page.url());
+  const fresh = await openPage(site.browser, page.url());
   await fresh.page.waitForFunction(() => document.getElementById('gpu-surface').dataset.yaw !== undefined);
   assert.deepEqual(await surfaceCamera(fresh.page), { yaw: '1.280', pitch: '1.500' }, 'camera of the copied address');
   const reopened = await surfaceImage(fresh.page);
@@ -327,7 +317,7 @@ test('GPU surface camera round-trips a link', async () => {
 
 test('GPU views fit a phone screen', async () => {
   const viewport = { width: 390, height: 844 };
-  const { context, page, problems } = await openPage(browser, baseUrl, viewport);
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl, viewport);
   assert.equal(await page.getAttribute('#gpu-views', 'data-webgl'), 'on');
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scrollWidth <= viewport.width, `page is ${scrollWidth} px wide on a ${viewport.width} px screen`);
@@ -344,8 +334,8 @@ test('GPU views fit a phone screen', async () => {
 });
 
 test('page without WebGL says so and keeps 2D views', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1100 } });
-  // Every WebGL context request fails, as with WebGL disabled in the browser.
+  const context = await site.browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  // Every WebGL context request fails, as with WebGL disabled in the site.browser.
   await context.addInitScript(() => {
     const original = HTMLCanvasElement.prototype.getContext;
     HTMLCanvasElement.prototype.getContext = function getContext(type, ...rest) {
@@ -359,7 +349,7 @@ test('page without WebGL says so and keeps 2D views', async () => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(baseUrl);
+  await page.goto(site.baseUrl);
   await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('input-error').hidden);
 
   assert.equal(await page.evaluate(() => document.createElement('canvas').getContext('webgl2')), null, 'WebGL is off');

@@ -2,7 +2,11 @@
 // this sandbox needs (no background networking, no sandbox as root) and a
 // fresh profile per launch.
 import { existsSync } from 'node:fs';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+
+import { startServer } from '../../scripts/serve.mjs';
+import { webRoot } from './paths.mjs';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -39,4 +43,23 @@ export async function openPage(browser, url, viewport = { width: 1400, height: 1
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('input-error').hidden);
   return { context, page, problems };
+}
+
+/**
+ * Serves root (the built page by default) on a free port and starts
+ * Chromium before a test file's tests, and stops both after them. The
+ * returned object's baseUrl and browser are set once the tests run.
+ */
+export function useServedPage(root = webRoot) {
+  const site = { baseUrl: null, browser: null };
+  let server = null;
+  before(async () => {
+    ({ server, url: site.baseUrl } = await startServer({ root, port: 0 }));
+    site.browser = await launchBrowser();
+  });
+  after(async () => {
+    await site.browser?.close();
+    server?.close();
+  });
+  return site;
 }
