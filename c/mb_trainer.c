@@ -268,57 +268,46 @@ double mb_trainer_mean_field_imbalance(double K)
     return m;
 }
 
-static double fit_residual(const double *x, const double *imbalance, int count, double gain)
+double mb_trainer_effective_feedback(double imbalance)
 {
-    double sum = 0.0;
-    for (int i = 0; i < count; i++) {
-        double r = imbalance[i] - mb_trainer_mean_field_imbalance(gain * x[i]);
-        sum += r * r;
-    }
-    return sum;
+    if (!(imbalance >= MB_TRAINER_FIT_MIN_IMBALANCE && imbalance <= MB_TRAINER_FIT_MAX_IMBALANCE))
+        return NAN;
+    return atanh(imbalance) / imbalance;
 }
 
-mb_status mb_trainer_fit_gain(const double *x, const double *imbalance, int count, double *gain, double *rms)
+mb_status mb_trainer_fit_gain(const double *x, const double *imbalance, int count, double *gain, double *rms,
+                              int *used)
 {
-    if (x == NULL || imbalance == NULL || gain == NULL || rms == NULL)
+    if (x == NULL || imbalance == NULL || gain == NULL || rms == NULL || used == NULL)
         return MB_ERR_NULL_POINTER;
-    if (count < 1)
-        return MB_ERR_OUT_OF_RANGE;
-    double largest = 0.0;
-    for (int i = 0; i < count; i++) {
+    *gain = NAN;
+    *rms = NAN;
+    *used = 0;
+    for (int i = 0; i < count; i++)
         if (!(x[i] > 0.0) || !isfinite(x[i]) || !isfinite(imbalance[i]))
             return MB_ERR_OUT_OF_RANGE;
-        largest = x[i] > largest ? x[i] : largest;
-    }
-    /* The residual is piecewise smooth in the gain (each setting switches
-     * on at gain = 1/x_i), so a log-spaced scan finds the basin and a golden
-     * section search refines it. */
-    double best = 1e-3 / largest, best_value = INFINITY;
-    for (int i = 0; i <= 400; i++) {
-        double g = 1e-3 / largest * pow(1e7, i / 400.0);
-        double value = fit_residual(x, imbalance, count, g);
-        if (value < best_value) {
-            best_value = value;
-            best = g;
+    /* log K_eff = log gain + log x: the least-squares gain is the geometric
+     * mean of K_eff / x over the settings that pin K_eff down. */
+    double sum = 0.0;
+    for (int i = 0; i < count; i++) {
+        double K = mb_trainer_effective_feedback(imbalance[i]);
+        if (isfinite(K)) {
+            sum += log(K / x[i]);
+            (*used)++;
         }
     }
-    double step = pow(1e7, 1.0 / 400.0);
-    double a = best / step, b = best * step;
-    const double ratio = 0.6180339887498949;
-    for (int i = 0; i < 100; i++) {
-        double c1 = b - ratio * (b - a), c2 = a + ratio * (b - a);
-        if (fit_residual(x, imbalance, count, c1) < fit_residual(x, imbalance, count, c2))
-            b = c2;
-        else
-            a = c1;
+    if (*used == 0)
+        return MB_ERR_EMPTY_INTERVAL;
+    double log_gain = sum / *used;
+    double squares = 0.0;
+    for (int i = 0; i < count; i++) {
+        double K = mb_trainer_effective_feedback(imbalance[i]);
+        if (isfinite(K)) {
+            double deviation = log(K / x[i]) - log_gain;
+            squares += deviation * deviation;
+        }
     }
-    double g = 0.5 * (a + b);
-    double value = fit_residual(x, imbalance, count, g);
-    if (value > best_value) {
-        g = best;
-        value = best_value;
-    }
-    *gain = g;
-    *rms = sqrt(value / count);
+    *gain = exp(log_gain);
+    *rms = sqrt(squares / *used);
     return MB_OK;
 }

@@ -29,7 +29,8 @@ typedef struct {
     double test_loss;
     double test_accuracy;
     double loads[MB_MOE_MAX_EXPERTS];      /* dispatched share of each expert in training */
-    double test_loads[MB_MOE_MAX_EXPERTS]; /* share of test tokens whose first expert is i */
+    double test_loads[MB_MOE_MAX_EXPERTS]; /* share of all test tokens kept by expert i as their first
+                                            * expert; with a capacity limit these sum to less than 1 */
     double imbalance;          /* max_i loads - min_i loads; |f_1 - f_2| for two experts */
 } mb_trainer_metrics;
 
@@ -48,10 +49,11 @@ mb_status mb_trainer_epoch(mb_trainer *trainer, mb_trainer_metrics *metrics);
 
 int mb_trainer_epochs_done(const mb_trainer *trainer);
 mb_moe *mb_trainer_model(mb_trainer *trainer);
-/* Of the last evaluation of the test set: counts of test tokens of class c
- * whose first expert is i, C x N; the confusion matrix, true class by
- * predicted class, C x C; per test token its first expert (-1: dropped) and
- * its predicted class. */
+/* Of the last evaluation of the test set: the routing matrix, C x N, counts
+ * test tokens of class c kept by expert i as their first expert (dropped
+ * tokens are in no column); the confusion matrix, C x C, counts true class
+ * by predicted class, where a dropped token predicts class 0; per test
+ * token, its first expert (-1 when dropped) and its predicted class. */
 const int *mb_trainer_routing_matrix(const mb_trainer *trainer);
 const int *mb_trainer_confusion(const mb_trainer *trainer);
 const int *mb_trainer_test_experts(const mb_trainer *trainer);
@@ -62,10 +64,25 @@ int mb_trainer_test_count(const mb_trainer *trainer);
  * m = tanh(K m), 0 for K <= 1. */
 double mb_trainer_mean_field_imbalance(double K);
 
-/* Fits K_eff = gain * x to measured imbalances m_i at settings x_i (for
- * instance beta) by least squares in m against the mean-field curve; writes
- * the gain and the root-mean-square residual. MB_ERR_OUT_OF_RANGE when
- * count < 1 or an x_i is not positive and finite. */
-mb_status mb_trainer_fit_gain(const double *x, const double *imbalance, int count, double *gain, double *rms);
+/* Imbalances outside this range do not pin K_eff down: near 0 every K <= 1
+ * fits, near 1 the curve is flat. */
+#define MB_TRAINER_FIT_MIN_IMBALANCE 0.05
+#define MB_TRAINER_FIT_MAX_IMBALANCE 0.95
+
+/* Returns K_eff = artanh(m)/m, the K at which the mean-field curve passes
+ * through the imbalance m, or NaN for m outside the range above. */
+double mb_trainer_effective_feedback(double imbalance);
+
+/* Fits K_eff = gain * x to imbalances m_i measured at settings x_i (for
+ * instance beta): least squares in log K_eff over the settings whose m_i
+ * pins K_eff down, so that the gain does not depend on settings where the
+ * model is collapsed or balanced. Writes the gain, the root-mean-square
+ * residual in log K_eff and the number of settings used. A residual near 0
+ * means K_eff is proportional to x; a large one means it is not.
+ * MB_ERR_OUT_OF_RANGE for an x_i that is not positive and finite or an m_i
+ * that is not finite; MB_ERR_EMPTY_INTERVAL when no setting pins K_eff
+ * down (gain and residual are then NaN). */
+mb_status mb_trainer_fit_gain(const double *x, const double *imbalance, int count, double *gain, double *rms,
+                              int *used);
 
 #endif

@@ -597,10 +597,16 @@ EXPORT void mb_wasm_trainer_free(mb_trainer *trainer) { mb_trainer_free(trainer)
 
 EXPORT double mb_wasm_mean_field_imbalance(double K) { return mb_trainer_mean_field_imbalance(K); }
 
-/* Writes the fitted gain and the rms residual to out[0..1]. */
+EXPORT double mb_wasm_effective_feedback(double imbalance) { return mb_trainer_effective_feedback(imbalance); }
+
+/* Writes the fitted gain, the rms residual in log K_eff and the number of
+ * settings used to out[0..2]. */
 EXPORT int mb_wasm_fit_gain(const double *x, const double *imbalance, int count, double *out)
 {
     if (out == NULL)
         return MB_ERR_NULL_POINTER;
-    return mb_trainer_fit_gain(x, imbalance, count, &out[0], &out[1]);
+    int used = 0;
+    mb_status status = mb_trainer_fit_gain(x, imbalance, count, &out[0], &out[1], &used);
+    out[2] = used;
+    return status;
 }

@@ -192,13 +192,18 @@ test('malformed digits data is refused with the line at fault', () => {
 });
 
 test('the mean-field fit recovers a known gain through the module', () => {
-  const beta = [0.5, 1, 2, 4, 8];
+  const beta = [0.5, 1, 2, 2.5, 3, 16];
   const m = beta.map((b) => core.meanFieldImbalance(0.6 * b));
   assert.equal(m[0], 0);
-  assert.ok(Math.abs(m[4] - Math.tanh(4.8 * m[4])) < 1e-12);
-  const { gain, rms } = core.fitGain(beta, m);
-  assert.ok(Math.abs(gain - 0.6) < 1e-6, `gain ${gain}`);
-  assert.ok(rms < 1e-6);
+  assert.ok(Math.abs(m[4] - Math.tanh(1.8 * m[4])) < 1e-12);
+  const { gain, rms, used } = core.fitGain(beta, m);
+  assert.ok(Math.abs(gain - 0.6) < 1e-9, `gain ${gain}`);
+  assert.ok(rms < 1e-9);
+  assert.equal(used, 3, 'beta = 2, 2.5 and 3 pin K_eff down; the others give m = 0 or m near 1');
+  assert.ok(Math.abs(core.effectiveFeedback(m[2]) - 1.2) < 1e-9);
+  assert.ok(Number.isNaN(core.effectiveFeedback(0.01)));
+  const none = core.fitGain([1, 2], [0, 0.02]);
+  assert.deepEqual([Number.isNaN(none.gain), none.used], [true, 0], 'no setting to fit');
 });
 
 test('sweep prints one fit per router decay', () => {
@@ -216,9 +221,11 @@ test('sweep prints one fit per router decay', () => {
       const mean = (setting.imbalance[0] + setting.imbalance[1]) / 2;
       assert.ok(Math.abs(setting.mean_imbalance - mean) < 1e-12, 'the mean is over the seeds');
     }
-    assert.ok(sweep.fit.gain > 0 && Number.isFinite(sweep.fit.rms_residual), JSON.stringify(sweep.fit));
+    assert.ok(sweep.fit.settings_used <= 2, JSON.stringify(sweep.fit));
+    if (sweep.fit.settings_used > 0) assert.ok(sweep.fit.gain > 0 && Number.isFinite(sweep.fit.rms_log_residual));
   }
   for (const [args, message] of [
+    [['--experts', '3'], /--experts: 3; the sweep trains two experts/],
     [['--betas', '1,x'], /--betas: 'x' is not a decimal number/],
     [['--betas', '0'], /--betas: 0 is out of range/],
     [['--router-decays', '1,200'], /learning-rate\*router-decay: 2 is out of range/],

@@ -221,6 +221,80 @@ static void write_ints(json_writer *json, const int *values, int count)
     json_array_end(json);
 }
 
+/* Notes on stderr each given option that the chosen settings do not use,
+ * so that a typo in a command line does not pass unnoticed. */
+static void note_unused_options(const char *command, const option_value *values)
+{
+    int synthetic = strcmp(values[TASK].text, "synthetic") == 0;
+    const struct { int index; int unused; const char *reason; } checks[] = {
+        {TOP_K, strcmp(values[ROUTING].text, "topk") != 0, "applies to --routing topk only"},
+        {MOMENTUM, strcmp(values[OPTIMIZER].text, "sgd") != 0, "applies to --optimizer sgd only"},
+        {DATA, synthetic, "applies to --task digits only"},
+        {PREPROCESS, synthetic, "applies to --task digits only"},
+        {EXAMPLES, !synthetic, "applies to --task synthetic only"},
+        {INPUTS, !synthetic, "applies to --task synthetic only"},
+        {CLASSES, !synthetic, "applies to --task synthetic only"},
+    };
+    static const char *const names[MODEL_OPTION_COUNT] = {
+        [TOP_K] = "k", [MOMENTUM] = "momentum", [DATA] = "data", [PREPROCESS] = "preprocess",
+        [EXAMPLES] = "examples", [INPUTS] = "inputs", [CLASSES] = "classes",
+    };
+    for (int i = 0; i < COUNT(checks); i++)
+        if (values[checks[i].index].present && checks[i].unused)
+            fprintf(stderr, "moe-bif %s: note: --%s %s and is ignored\n", command, names[checks[i].index],
+                    checks[i].reason);
+}
+
+/* Writes every setting of a run, under the names of the options. */
+static void write_settings(json_writer *json, const option_value *values, const mb_moe_config *config, int epochs)
+{
+    static const char *const loss_names[] = {"cross-entropy", "squared-error"};
+    static const char *const optimizer_names[] = {"adam", "sgd"};
+    json_object_begin(json);
+    json_key(json, "task");
+    json_string(json, values[TASK].text);
+    json_key(json, "preprocess");
+    json_string(json, values[PREPROCESS].text);
+    json_key(json, "test_fraction");
+    json_number(json, values[TEST_FRACTION].number);
+    json_key(json, "inputs");
+    json_integer(json, config->inputs);
+    json_key(json, "classes");
+    json_integer(json, config->classes);
+    json_key(json, "experts");
+    json_integer(json, config->experts);
+    json_key(json, "expert_hidden");
+    json_integer(json, config->hidden);
+    json_key(json, "routing");
+    json_string(json, ROUTING_NAMES[config->routing]);
+    json_key(json, "k");
+    json_integer(json, config->top_k);
+    json_key(json, "beta");
+    json_number(json, config->beta);
+    json_key(json, "loss");
+    json_string(json, loss_names[config->loss]);
+    json_key(json, "optimizer");
+    json_string(json, optimizer_names[config->optimizer]);
+    const struct { const char *key; double value; } numbers[] = {
+        {"learning_rate", config->learning_rate}, {"momentum", config->momentum}, {"aux_loss", config->aux_weight},
+        {"z_loss", config->z_weight}, {"balance_rate", config->balance_rate}, {"router_decay", config->router_decay},
+    };
+    for (int i = 0; i < COUNT(numbers); i++) {
+        json_key(json, numbers[i].key);
+        json_number(json, numbers[i].value);
+    }
+    /* null: no capacity limit. */
+    json_key(json, "capacity_factor");
+    json_number(json, config->capacity_factor == MB_MOE_NO_CAPACITY ? NAN : config->capacity_factor);
+    json_key(json, "batch");
+    json_integer(json, config->batch);
+    json_key(json, "epochs");
+    json_integer(json, epochs);
+    json_key(json, "seed");
+    json_integer(json, (long)config->seed);
+    json_object_end(json);
+}
+
 static void write_metrics(json_writer *json, const mb_trainer_metrics *m, int experts)
 {
     json_object_begin(json);
@@ -272,6 +346,7 @@ int run_train(int argc, char **argv)
     parse_result parsed = options_parse(command, summary, specs, COUNT(specs), argc, argv, values);
     if (parsed != PARSE_OK)
         return parsed == PARSE_HELP ? EXIT_SUCCESS : EXIT_USAGE;
+    note_unused_options(command, values);
     uint32_t seed = (uint32_t)values[SEED].number;
     mb_dataset train, test;
     int exit_status = load_task(command, cli_program, values, seed, &train, &test);
@@ -321,6 +396,8 @@ int run_train(int argc, char **argv)
     json_number(&json, config.beta);
     json_key(&json, "seed");
     json_integer(&json, (long)seed);
+    json_key(&json, "settings");
+    write_settings(&json, values, &config, epochs);
     json_key(&json, "epochs");
     json_array_begin(&json);
     for (int e = 0; e < done; e++)
@@ -419,10 +496,11 @@ int run_sweep(int argc, char **argv)
     static const char *const summary =
         "The symmetry-breaking experiment: trains a two-expert model for every router decay,\n"
         "beta and seed, and prints per setting the final load imbalance |f_1 - f_2| of each\n"
-        "seed and its mean, and K_eff = artanh(m)/m read off the mean-field curve m = tanh(K m).\n"
-        "For each router decay it fits K_eff = gain * beta to the means, with the\n"
-        "root-mean-square residual. The defaults are the page's: the synthetic task, sample\n"
-        "routing and router decay 1.";
+        "seed and its mean, and K_eff = artanh(m)/m, the K at which the mean-field curve\n"
+        "m = tanh(K m) passes through the mean (null for a mean below 0.05 or above 0.95).\n"
+        "For each router decay it fits K_eff = gain * beta by least squares in log K_eff\n"
+        "over the settings with a K_eff. Defaults: the synthetic task, sample routing,\n"
+        "router decay 1, 20 epochs (the page sweeps the decays 0.25, 1 and 4).";
     option_spec specs[] = {
         MODEL_OPTIONS,
         {"betas", OPTION_TEXT, -1, "0.25,0.5,1,2,4,8,16", NULL, "Router inverse temperatures, comma-separated."},
@@ -437,6 +515,7 @@ int run_sweep(int argc, char **argv)
     parse_result parsed = options_parse(command, summary, specs, COUNT(specs), argc, argv, values);
     if (parsed != PARSE_OK)
         return parsed == PARSE_HELP ? EXIT_SUCCESS : EXIT_USAGE;
+    note_unused_options(command, values);
     double betas[MAX_SWEEP_VALUES], seeds[MAX_SWEEP_VALUES], decays[MAX_SWEEP_VALUES];
     int beta_count = parse_checked_list(command, "betas", values[BETAS].text, MB_PARAM_BETA, betas);
     int seed_count = parse_checked_list(command, "seeds", values[SEEDS].text, MB_PARAM_SEED, seeds);
@@ -446,6 +525,11 @@ int run_sweep(int argc, char **argv)
         decay_count = parse_checked_list(command, "router-decays", values[DECAYS].text, MB_PARAM_ROUTER_DECAY, decays);
     if (beta_count < 0 || seed_count < 0 || decay_count < 0)
         return EXIT_USAGE;
+    if (values[EXPERTS].number != 2) {
+        fprintf(stderr, "moe-bif %s: invalid value for --experts: %g; the sweep trains two experts, because "
+                        "K_eff and the mean-field curve are those of two experts\n", command, values[EXPERTS].number);
+        return EXIT_USAGE;
+    }
     int epochs = (int)task_option(values, EPOCHS, 30, 20);
     double learning_rate = task_option(values, LEARNING_RATE, 0.003, 0.01);
     for (int d = 0; d < decay_count; d++)
@@ -482,7 +566,8 @@ int run_sweep(int argc, char **argv)
             }
         }
         double gain = NAN, rms = NAN;
-        int fitted = mb_trainer_fit_gain(betas, mean, beta_count, &gain, &rms) == MB_OK;
+        int used = 0;
+        int fitted = mb_trainer_fit_gain(betas, mean, beta_count, &gain, &rms, &used) == MB_OK;
         json_object_begin(&json);
         json_key(&json, "router_decay");
         json_number(&json, decays[d]);
@@ -496,9 +581,9 @@ int run_sweep(int argc, char **argv)
             write_doubles(&json, imbalance[b], seed_count);
             json_key(&json, "mean_imbalance");
             json_number(&json, mean[b]);
-            /* Only a mean strictly inside (0, 1) pins K_eff down; near 0 it says K_eff <= 1. */
+            /* null where the mean is too close to 0 or 1 to pin K_eff down. */
             json_key(&json, "K_eff");
-            json_number(&json, mean[b] > 1e-3 && mean[b] < 1.0 ? atanh(mean[b]) / mean[b] : NAN);
+            json_number(&json, mb_trainer_effective_feedback(mean[b]));
             json_key(&json, "fitted_K");
             json_number(&json, fitted ? gain * betas[b] : NAN);
             json_key(&json, "mean_field_imbalance");
@@ -509,11 +594,13 @@ int run_sweep(int argc, char **argv)
         json_key(&json, "fit");
         json_object_begin(&json);
         json_key(&json, "model");
-        json_string(&json, "K_eff = gain * beta, m = tanh(K_eff m)");
+        json_string(&json, "K_eff = gain * beta, least squares in log K_eff");
         json_key(&json, "gain");
         json_number(&json, gain);
-        json_key(&json, "rms_residual");
+        json_key(&json, "rms_log_residual");
         json_number(&json, rms);
+        json_key(&json, "settings_used");
+        json_integer(&json, used);
         json_object_end(&json);
         json_object_end(&json);
     }

@@ -393,15 +393,34 @@ void test_trainer_mean_field_fit(void)
         CHECK_CLOSE(m, tanh(K * m), 0.0, 1e-12);
         CHECK(m > 0.0);
     }
-    /* A known gain is recovered from exact data. */
-    double beta[] = {0.5, 1.0, 2.0, 4.0, 8.0};
+    /* A known gain is recovered from exact data: 0.7 * beta = 0.35 to 1.75. */
+    double beta[] = {0.5, 1.0, 1.5, 2.0, 2.5};
     double m[5];
     for (int i = 0; i < 5; i++)
         m[i] = mb_trainer_mean_field_imbalance(0.7 * beta[i]);
     double gain = 0.0, rms = 1.0;
-    CHECK_INT(mb_trainer_fit_gain(beta, m, 5, &gain, &rms), MB_OK);
-    CHECK_CLOSE(gain, 0.7, 1e-6, 0.0);
-    CHECK(rms < 1e-6);
+    int used = 0;
+    CHECK_INT(mb_trainer_fit_gain(beta, m, 5, &gain, &rms, &used), MB_OK);
+    CHECK_CLOSE(gain, 0.7, 1e-9, 0.0);
+    CHECK(rms < 1e-9);
+    /* beta = 0.5 and 1 give m = 0 (K <= 1) and are left out. */
+    CHECK_INT(used, 3);
+    /* Adding more collapsed or balanced settings does not move the gain. */
+    double wider_beta[] = {0.1, 0.5, 1.0, 1.5, 2.0, 2.5, 64.0, 512.0};
+    double wider_m[8];
+    for (int i = 0; i < 8; i++)
+        wider_m[i] = mb_trainer_mean_field_imbalance(0.7 * wider_beta[i]);
+    CHECK_INT(mb_trainer_fit_gain(wider_beta, wider_m, 8, &gain, &rms, &used), MB_OK);
+    CHECK_CLOSE(gain, 0.7, 1e-9, 0.0);
+    /* K_eff that does not grow with beta shows as a large residual. */
+    double flat[5] = {0.3, 0.3, 0.3, 0.3, 0.3};
+    CHECK_INT(mb_trainer_fit_gain(beta, flat, 5, &gain, &rms, &used), MB_OK);
+    CHECK(rms > 0.4); /* the spread of log beta, 0.57 here */
+    double balanced[5] = {0.0, 0.01, 0.02, 0.0, 0.03};
+    CHECK_INT(mb_trainer_fit_gain(beta, balanced, 5, &gain, &rms, &used), MB_ERR_EMPTY_INTERVAL);
+    CHECK(isnan(gain));
+    CHECK(isnan(mb_trainer_effective_feedback(0.01)));
+    CHECK_CLOSE(mb_trainer_effective_feedback(0.5), atanh(0.5) / 0.5, 1e-15, 0.0);
     beta[2] = -1.0;
-    CHECK_INT(mb_trainer_fit_gain(beta, m, 5, &gain, &rms), MB_ERR_OUT_OF_RANGE);
+    CHECK_INT(mb_trainer_fit_gain(beta, m, 5, &gain, &rms, &used), MB_ERR_OUT_OF_RANGE);
 }

@@ -31,6 +31,7 @@ const TRAINER_PARAMETER_NAMES = Object.freeze({ inputs: 'inputs', classes: 'clas
 const METRIC_NAMES = Object.freeze(['epoch', 'trainLoss', 'trainAccuracy', 'testLoss', 'testAccuracy', 'auxLoss',
   'zLoss', 'routerEntropy', 'dropped', 'droppedFraction', 'imbalance']);
 const STATUS_PARSE = 12;
+const STATUS_EMPTY_INTERVAL = 8;
 export const STATUS_DIVERGED = 13;
 
 const STATUS_LENGTH_MISMATCH = 9;
@@ -510,17 +511,27 @@ class Core {
     return this.#wasm.mb_wasm_mean_field_imbalance(K);
   }
 
-  /** Fits K_eff = gain * x to imbalances m by least squares against the mean-field curve. */
+  /** Returns K_eff = artanh(m)/m, or NaN for m outside [0.05, 0.95], where it is not pinned down. */
+  effectiveFeedback(imbalance) {
+    return this.#wasm.mb_wasm_effective_feedback(imbalance);
+  }
+
+  /**
+   * Fits K_eff = gain * x by least squares in log K_eff over the settings
+   * whose imbalance pins K_eff down. Returns { gain, rms, used }: rms is the
+   * residual in log K_eff; gain and rms are NaN when no setting was used.
+   */
   fitGain(x, imbalance) {
     if (x.length !== imbalance.length || x.length === 0) {
       throw new CoreError(`fitGain needs as many settings as imbalances, at least one; got ${x.length} and ${imbalance.length}.`);
     }
-    return this.#withBuffers({ x: ['f64', x.length], m: ['f64', x.length], out: ['f64', 2] }, (buffers) => {
+    return this.#withBuffers({ x: ['f64', x.length], m: ['f64', x.length], out: ['f64', 3] }, (buffers) => {
       this.#write('f64', buffers.x, x);
       this.#write('f64', buffers.m, imbalance);
-      this.#throwOnStatus(this.#wasm.mb_wasm_fit_gain(buffers.x, buffers.m, x.length, buffers.out), 'fitGain', null, {});
-      const [gain, rms] = this.#read('f64', buffers.out, 2);
-      return { gain, rms };
+      const status = this.#wasm.mb_wasm_fit_gain(buffers.x, buffers.m, x.length, buffers.out);
+      if (status !== STATUS_EMPTY_INTERVAL) this.#throwOnStatus(status, 'fitGain', null, {});
+      const [gain, rms, used] = this.#read('f64', buffers.out, 3);
+      return { gain, rms, used };
     });
   }
 

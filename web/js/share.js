@@ -52,7 +52,7 @@ const TRAINER_FORM_FIELDS = ['task', 'preprocess', 'experts', 'hidden', 'routing
   'seed'];
 // Sweep fields in the URL and their names in the sweep form.
 const SWEEP_FORM_FIELDS = [['sweepBetas', 'betas'], ['sweepSeeds', 'seeds'], ['sweepRouting', 'routing'],
-  ['sweepDecays', 'routerDecays'], ['sweepTask', 'task']];
+  ['sweepDecays', 'routerDecays'], ['sweepTask', 'task'], ['sweepEpochs', 'epochs']];
 
 /**
  * Parses the page's query against the core's parameter table and shows a
@@ -425,7 +425,7 @@ function showNotice(errors) {
   notice.className = 'link-notice';
   notice.setAttribute('role', 'status');
   const heading = document.createElement('p');
-  heading.textContent = 'Parts of this link were ignored, and their defaults are used:';
+  heading.textContent = 'Parts of this link were ignored:';
   const list = document.createElement('ul');
   for (const error of errors.slice(0, MAX_NOTICE_LINES)) {
     const item = document.createElement('li');

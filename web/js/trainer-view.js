@@ -63,6 +63,8 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
   const sweepOptions = baseOptions({ xTitle: 'router inverse temperature β', yTitle: 'final imbalance |f₁ − f₂|',
     yMin: 0, yMax: 1.05 });
   sweepOptions.scales.x.type = 'logarithmic';
+  sweepOptions.scales.x.min = 0.1;
+  sweepOptions.scales.x.max = 30;
   const sweepChart = new Chart(root.querySelector('#moe-sweep-chart'), { type: 'scatter', data: { datasets: [] },
     options: sweepOptions });
 
@@ -84,14 +86,17 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     for (const key of ['task', 'preprocess', 'routing', 'loss', 'optimizer']) settings[key] = String(data.get(key));
     for (const [field, parameter] of NUMBER_FIELDS) {
       const result = parseDecimal(core, parameter, String(data.get(field) ?? ''));
+      markField(form, field, result.error);
       if (result.error) errors.push(result.error);
       else settings[field] = result.value;
     }
     const capacity = String(data.get('capacityFactor') ?? '').trim();
     if (capacity === '' || capacity.toLowerCase() === 'none') {
       settings.capacityFactor = null;
+      markField(form, 'capacityFactor', null);
     } else {
       const result = parseDecimal(core, 'capacity-factor', capacity);
+      markField(form, 'capacityFactor', result.error);
       if (result.error) errors.push(`${result.error} Leave it empty for no limit.`);
       else settings.capacityFactor = result.value;
     }
@@ -142,7 +147,7 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     const parsed = readForm();
     if (parsed.errors) {
       showError(elements.error, parsed.errors.join('\n'));
-      elements.status.textContent = 'Not started: fix the input above. The charts show the last run.';
+      elements.status.textContent = `Not started: fix the input above.${active || root.dataset.result ? ' The charts show the last run.' : ''}`;
       return;
     }
     const id = ++generation;
@@ -169,18 +174,21 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
       elements.progress.value = done / epochs;
       const left = message.elapsed / done * (epochs - done) / 1000;
       elements.status.textContent = `Epoch ${done} of ${epochs}: test accuracy `
-        + `${(100 * message.metrics.testAccuracy).toFixed(1)} %, about ${left.toFixed(1)} s left.`;
+        + `${(100 * message.metrics.testAccuracy).toFixed(1)} %${droppedText(message.metrics)}, about `
+        + `${left.toFixed(1)} s left.`;
       root.dataset.epochs = String(done);
       scheduleDraw();
     } else if (message.type === 'done') {
       const last = run.history.at(-1);
       draw(run);
       elements.progress.value = 1;
-      finish(`Trained ${run.history.length} epochs in ${(message.elapsed / 1000).toFixed(2)} s of compute: test accuracy `
-        + `${(100 * last.testAccuracy).toFixed(1)} %, loads ${last.loads.map((f) => f.toFixed(2)).join(' / ')}.`, 'done');
+      finish(`Trained ${plural(run.history.length, 'epoch')} in ${(message.elapsed / 1000).toFixed(2)} s of compute: `
+        + `test accuracy ${(100 * last.testAccuracy).toFixed(1)} %${droppedText(last)}, `
+        + `${loadsText(last.loads)}, router entropy ${last.routerEntropy.toFixed(3)} nats.`, 'done');
     } else if (message.type === 'diverged') {
       draw(run);
-      showError(elements.error, `${message.message} The charts keep the ${run.history.length} epochs before it.`);
+      showError(elements.error, `${message.message} ${run.history.length === 0 ? 'No epoch finished.'
+        : `The charts keep the ${plural(run.history.length, 'epoch')} before it.`}`);
       finish(`Stopped: diverged in epoch ${message.epoch}.`, 'diverged');
     } else if (message.type === 'paused') {
       elements.status.textContent = `Paused after epoch ${run.history.length}.`;
@@ -216,8 +224,13 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
       lineDataset('test', epochs, history.map((m) => m.testAccuracy), colors.orange, { pointRadius: 2, borderDash: [6, 3] }),
     ]);
     const experts = run.settings.experts;
-    replaceDatasets(loadsChart, Array.from({ length: experts }, (_, i) => lineDataset(`expert ${i + 1}`, epochs,
-      history.map((m) => m.loads[i]), expertColor(i), { pointRadius: experts > 8 ? 0 : 2 })));
+    const loadSets = Array.from({ length: experts }, (_, i) => lineDataset(`expert ${i + 1}`, epochs,
+      history.map((m) => m.loads[i]), expertColor(i), { pointRadius: experts > 8 ? 0 : 2 }));
+    if (run.settings.capacityFactor !== null && run.settings.routing !== 'dense') {
+      loadSets.push(lineDataset('dropped tokens', epochs, history.map((m) => m.droppedFraction), colors.grey,
+        { borderDash: [4, 3], pointRadius: 0 }));
+    }
+    replaceDatasets(loadsChart, loadSets);
     if (!run.latest) return;
     const classes = run.latest.confusion.length;
     fillTable(elements.routing, run.latest.routingMatrix, 'class', Array.from({ length: experts }, (_, i) => `expert ${i + 1}`),
@@ -270,8 +283,10 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     context.fillRect(0, 0, canvas.width, canvas.height);
     const test = run.test;
     const experts = run.latest.testExperts;
-    elements.legend.textContent = Array.from({ length: run.settings.experts }, (_, i) => `expert ${i + 1}: `
-      + colorName(expertColor(i))).join(', ');
+    const shown = Math.min(run.settings.experts, EXPERT_COLORS.length);
+    elements.legend.textContent = `Colours: ${Array.from({ length: shown }, (_, i) => `expert ${i + 1} `
+      + colorName(expertColor(i))).join(', ')}${run.settings.experts > EXPERT_COLORS.length
+      ? `; they repeat from expert ${EXPERT_COLORS.length + 1} on, and the routing table gives each expert` : ''}.`;
     if (!test || test.side === 0) {
       context.fillStyle = colors.grey;
       context.font = '14px system-ui, sans-serif';
@@ -327,19 +342,29 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
   // ---- The sweep ----
   let sweep = null; // { id, jobs, results, pool }
 
+  // The sweep takes the trainer form's settings when that form is on the
+  // sweep's task, and that task's defaults otherwise; either way it trains
+  // two experts, because K_eff and the mean-field curve are those of two.
   function readSweepForm() {
-    const base = readForm();
-    if (base.errors) return { errors: base.errors };
     const data = new FormData(sweepForm);
+    const task = String(data.get('task'));
+    let base = { ...DEFAULT_TRAINING, ...(task === 'synthetic' ? SYNTHETIC_OVERRIDES : {}) };
+    if (form.elements.task.value === task) {
+      const parsed = readForm();
+      if (parsed.errors) return { errors: parsed.errors.map((error) => `Trainer form: ${error}`) };
+      base = parsed.settings;
+    }
     const errors = [];
     const betas = parseDecimalList(core, 'beta', String(data.get('betas')));
     const seeds = parseDecimalList(core, 'seed', String(data.get('seeds')));
     const decays = parseDecimalList(core, 'router-decay', String(data.get('routerDecays')));
-    for (const result of [betas, seeds, decays]) if (result.error) errors.push(result.error);
+    const epochs = parseDecimal(core, 'epochs', String(data.get('epochs')));
+    for (const [field, result] of [['betas', betas], ['seeds', seeds], ['routerDecays', decays], ['epochs', epochs]]) {
+      markField(sweepForm, field, result.error);
+      if (result.error) errors.push(result.error);
+    }
     if (errors.length > 0) return { errors };
-    const task = String(data.get('task'));
-    const settings = { ...base.settings, task, routing: String(data.get('routing')), experts: 2 };
-    if (task === 'synthetic' && form.elements.task.value !== 'synthetic') Object.assign(settings, SYNTHETIC_OVERRIDES);
+    const settings = { ...base, task, routing: String(data.get('routing')), experts: 2, epochs: epochs.value };
     for (const decay of decays.value) {
       const message = core.checkParameter('learning-rate*router-decay', settings.learningRate * decay);
       if (message) return { errors: [`Router decay ${decay}: ${message}`] };
@@ -357,6 +382,7 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     const parsed = readSweepForm();
     if (parsed.errors) {
       showError(elements.sweepError, parsed.errors.join('\n'));
+      elements.sweepStatus.textContent = `Not started: fix the input above.${root.dataset.sweep ? ' The chart shows the last sweep.' : ''}`;
       return;
     }
     const id = ++generation;
@@ -441,19 +467,31 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
       datasets.push(lineDataset(`${name}: mean over seeds`, measured.map((p) => p.beta), measured.map((p) => p.mean),
         color, { pointRadius: 4, pointStyle: 'rectRot' }));
       if (!final || measured.length === 0) return;
-      const { gain, rms } = core.fitGain(measured.map((p) => p.beta), measured.map((p) => p.mean));
+      const { gain, rms, used } = core.fitGain(measured.map((p) => p.beta), measured.map((p) => p.mean));
+      const perSetting = measured.map((p) => {
+        const K = core.effectiveFeedback(p.mean);
+        const reading = Number.isFinite(K) ? `K_eff = ${formatNumber(K)}` : p.mean < 0.5 ? 'balanced' : 'collapsed';
+        return `β = ${formatNumber(p.beta)}: ${reading}`;
+      });
+      if (used === 0) {
+        fits.push(`${name}: no mean between 0.05 and 0.95, so no K_eff to fit (${perSetting.join(', ')}).`);
+        return;
+      }
       const low = run.betas[0] / 1.5;
       const high = run.betas.at(-1) * 1.5;
       const xs = Array.from({ length: 200 }, (_, i) => low * (high / low) ** (i / 199));
       datasets.push(lineDataset(`${name}: mean field, K_eff = ${formatNumber(gain)} β`, xs,
         xs.map((beta) => core.meanFieldImbalance(gain * beta)), color, { borderDash: [6, 3], borderWidth: 1.5 }));
-      const perSetting = measured.map((p) => `β = ${formatNumber(p.beta)}: ${p.mean > 1e-3 && p.mean < 1
-        ? `K_eff = ${formatNumber(Math.atanh(p.mean) / p.mean)}` : p.mean <= 1e-3 ? 'K_eff ≤ 1' : 'collapsed'}`);
-      fits.push(`${name}: K_eff = ${formatNumber(gain)} × β, root-mean-square residual ${formatNumber(rms)} in `
-        + `|f₁ − f₂|; read off the curve, ${perSetting.join(', ')}.`);
+      // A residual of 0.3 in log K_eff is a factor of 1.35 either way.
+      const quality = rms <= 0.3 ? 'K_eff grows about in proportion to β'
+        : `K_eff does not grow in proportion to β (a factor of ${formatNumber(Math.exp(rms))} off on average)`;
+      fits.push(`${name}: ${perSetting.join(', ')}; fit over ${plural(used, 'setting')}: K_eff = ${formatNumber(gain)} × β, `
+        + `residual ${formatNumber(rms)} in log K_eff, so ${quality}.`);
     });
+    sweepChart.options.scales.x.min = run.betas[0] / 1.5;
+    sweepChart.options.scales.x.max = run.betas.at(-1) * 1.5;
     if (final) {
-      elements.sweepFit.textContent = `Fits: ${fits.join(' ')}`;
+      elements.sweepFit.textContent = fits.join(' ');
       root.dataset.sweepFits = String(fits.length);
     }
     replaceDatasets(sweepChart, datasets);
@@ -465,6 +503,28 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
   });
   elements.sweepCancel.addEventListener('click', () => endSweep(null, 'Sweep cancelled.'));
   return { start, startSweep };
+}
+
+/** Marks a form field invalid (with its message for assistive technology) or valid. */
+function markField(form, name, error) {
+  const field = form.elements[name];
+  if (!field) return;
+  if (error) field.setAttribute('aria-invalid', 'true');
+  else field.removeAttribute('aria-invalid');
+}
+
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function droppedText(metrics) {
+  return metrics.dropped > 0 ? `, ${(100 * metrics.droppedFraction).toFixed(1)} % of training tokens dropped` : '';
+}
+
+// The loads of a few experts in full; of many, only the largest and smallest.
+function loadsText(loads) {
+  if (loads.length <= 8) return `loads ${loads.map((f) => f.toFixed(2)).join(' / ')}`;
+  return `largest load ${Math.max(...loads).toFixed(2)}, smallest ${Math.min(...loads).toFixed(2)}`;
 }
 
 function colorName(color) {

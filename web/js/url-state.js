@@ -136,6 +136,7 @@ export const STATE_BLOCKS = Object.freeze([
       { name: 'sweepRouting', type: 'enum', values: ['sample', 'top1'], default: 'sample' },
       { name: 'sweepDecays', type: 'list', parameter: 'router-decay', default: [0.25, 1, 4] },
       { name: 'sweepTask', type: 'enum', values: ['synthetic', 'digits'], default: 'synthetic' },
+      { name: 'sweepEpochs', type: 'number', parameter: 'epochs', default: 20 },
       // The run the link reproduces when it is opened; the seeds above make
       // it the same run.
       { name: 'run', type: 'enum', values: [...TRAINER_RUN_KINDS], default: 'none' },
