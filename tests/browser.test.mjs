@@ -284,3 +284,21 @@ test('router run in the page matches the native tool', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('scripts that fail to load leave a notice', async () => {
+  const context = await site.browser.newContext();
+  const page = await context.newPage();
+  // As in a sandboxed frame whose server sends no CORS header: app.js never runs.
+  await page.route('**/js/app.js', (route) => route.abort());
+  await page.goto(site.baseUrl);
+  const notice = page.locator('#boot-failure');
+  assert.equal(await notice.isVisible(), false, 'hidden while the page may still be starting');
+  await page.waitForFunction(() => getComputedStyle(document.getElementById('boot-failure')).visibility === 'visible',
+    null, { timeout: 10000 });
+  assert.match(await notice.textContent(), /scripts did not start.*Access-Control-Allow-Origin/s);
+  await context.close();
+
+  const working = await openPage(site.browser, site.baseUrl);
+  assert.equal(await working.page.locator('#boot-failure').count(), 0, 'a page that starts removes the notice');
+  await working.context.close();
+});

@@ -244,9 +244,12 @@ test('PNG, CSV and JSON exports of a chart', async () => {
   const csv = await download('CSV');
   assert.equal(csv.name, 'moe-bifurcation-phase-line.csv');
   const lines = csv.bytes.toString('utf8').trimEnd().split('\r\n');
-  assert.equal(lines[0], '"dataset","imbalance m","F(m) = dm/dτ"');
+  // F and V have axes of their own, so each row names its quantity.
+  assert.equal(lines[0], '"dataset","imbalance m","y","quantity"');
   assert.equal(lines.length - 1, pointCount, 'one CSV row per plotted point');
-  assert.match(lines[1], /^"F\(m\)",-1,/);
+  assert.match(lines[1], /^"F\(m\)",-1,[-\d.e]+,"F\(m\) = dm\/dτ"$/);
+  assert.ok(lines.some((line) => line.startsWith('"V(m)",') && !line.endsWith('"F(m) = dm/dτ"')),
+    'the V(m) rows carry the quantity of their own axis');
 
   const json = await download('JSON');
   const exported = JSON.parse(json.bytes.toString('utf8'));

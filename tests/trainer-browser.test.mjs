@@ -220,6 +220,14 @@ test('the trainer trains inside a sandboxed frame and from the bundle', async ()
   assert.equal(await frame.evaluate(() => document.getElementById('moe').dataset.worker), 'main-thread');
   assert.equal(await frame.locator('#view-phase').isVisible(), false, 'only the trainer is shown');
   assert.deepEqual(await accuracy(frame), expected, 'the frame trains as the native tool does');
+  // The frame lacks allow-forms, so Enter must start training without a form submission.
+  await frame.evaluate(() => {
+    document.getElementById('moe').dataset.result = '';
+    document.querySelector('#moe-form [name="epochs"]').value = '2';
+  });
+  await frame.press('#moe-form [name="epochs"]', 'Enter');
+  await waitForTraining(frame);
+  assert.equal(await frame.evaluate(() => document.getElementById('moe').dataset.epochs), '2', 'Enter trained 2 epochs');
   assert.deepEqual(problems, []);
   await context.close();
 

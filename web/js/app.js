@@ -167,6 +167,7 @@ function moveFromCusp({ K, H }) {
 }
 
 async function main() {
+  document.getElementById('boot-failure')?.remove();
   try {
     core = await loadCore(wasmSource());
   } catch (error) {

@@ -302,9 +302,10 @@ export function createRouterView(core, root, { onStart = () => {} } = {}) {
       traces.options.scales.y.min = -1;
       traces.options.scales.y.title.text = 'imbalance m';
       const q = (level) => records.quantiles.map((row) => row[level]);
-      datasets.push(lineDataset('5–95 %', records.tau, q(4), withAlpha(colors.sky, 0.5), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.2), pointStyle: 'rect' }));
+      // The upper edge of each band carries the band's name in the legend and its own quantile in exports.
+      datasets.push(lineDataset('5–95 %', records.tau, q(4), withAlpha(colors.sky, 0.5), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.2), pointStyle: 'rect', exportLabel: '95 %' }));
       datasets.push(lineDataset('5 %', records.tau, q(0), withAlpha(colors.sky, 0.5), { borderWidth: 0, hiddenFromLegend: true }));
-      datasets.push(lineDataset('25–75 %', records.tau, q(3), withAlpha(colors.sky, 0.7), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.4), pointStyle: 'rect' }));
+      datasets.push(lineDataset('25–75 %', records.tau, q(3), withAlpha(colors.sky, 0.7), { borderWidth: 0, fill: '+1', backgroundColor: withAlpha(colors.sky, 0.4), pointStyle: 'rect', exportLabel: '75 %' }));
       datasets.push(lineDataset('25 %', records.tau, q(1), withAlpha(colors.sky, 0.7), { borderWidth: 0, hiddenFromLegend: true }));
       datasets.push(lineDataset('median', records.tau, q(2), colors.blue, { borderWidth: 2 }));
       records.traces.forEach((trace, k) => {
@@ -362,7 +363,8 @@ export function createRouterView(core, root, { onStart = () => {} } = {}) {
       let labelled = false;
       for (const segment of branches.segments) {
         const stable = segment.stability === 'stable';
-        datasets.push(lineDataset(stable && !labelled ? 'mean field' : 'mean field (unstable)', segment.points.map((p) => p.p),
+        // Every segment is named for what it is, so exports say so; the legend shows one of each.
+        datasets.push(lineDataset(stable ? 'mean field (stable)' : 'mean field (unstable)', segment.points.map((p) => p.p),
           segment.points.map((p) => p.m), stable ? colors.grey : colors.lightGrey,
           { borderDash: stable ? [] : [6, 4], hiddenFromLegend: stable ? labelled : true }));
         if (stable) labelled = true;
@@ -386,6 +388,13 @@ export function createRouterView(core, root, { onStart = () => {} } = {}) {
   }
 
   form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    start('simulate');
+  });
+  // A sandboxed frame without allow-forms blocks form submission, so Enter
+  // in a field starts the run here instead of through submit.
+  form.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.target.tagName !== 'INPUT' || elements.run.disabled) return;
     event.preventDefault();
     start('simulate');
   });

@@ -42,7 +42,9 @@ const FIGURE_FORMATS = Object.freeze({ webgl: ['png'], canvas: ['png'], table: [
 
 const MAX_NOTICE_LINES = 8;
 // Frame heights of the embed code, in pixels, for views taller than a chart.
-const EMBED_HEIGHTS = Object.freeze({ router: 720, moe: 1100, gpu: 560 });
+// Measured in Chromium at 900 px wide, with controls and captions; a frame
+// shows a scroll bar when its content is taller.
+const EMBED_HEIGHTS = Object.freeze({ router: 1150, moe: 2900, gpu: 1100 });
 const ADDRESS_DELAY_MS = 250;
 // Router form fields in the URL, in the order of the schema; `run` is not a field.
 const ROUTER_FORM_FIELDS = ['N', 'mode', 'beta', 'eta', 'lambda', 'sigma', 'h', 'm0', 'replicas', 'steps', 'seed'];
@@ -247,9 +249,9 @@ export function createSharing(core) {
     bar.setAttribute('aria-label', `${info.title}: link, embed code and downloads`);
     const panel = createPanel();
     bar.append(
-      button('Copy link', `Copy a link to the ${info.title.toLowerCase()} in its current state`,
+      button('Copy link', `Copy a link to ${info.title} in its current state`,
         () => showLink(panel, linkFor({ view }))),
-      button('Embed code', `Show the HTML code that embeds the ${info.title.toLowerCase()} in another page`,
+      button('Embed code', `Show the HTML code that embeds ${info.title} in another page`,
         () => showEmbedCode(panel, view, info)),
     );
     const groups = [
@@ -271,7 +273,7 @@ export function createSharing(core) {
         group.append(name);
       }
       for (const format of formats) {
-        const what = groupName ? `${info.title}, ${groupName.toLowerCase()}` : info.title;
+        const what = groupName ? `${info.title}, ${groupName}` : info.title;
         group.append(button(format.toUpperCase(), `Download the ${what} as ${format.toUpperCase()}`, () => {
           save(format).catch((error) => {
             panel.show(`The ${format.toUpperCase()} export failed: ${error.message}`);
@@ -305,7 +307,8 @@ export function createSharing(core) {
       label.append(box, ` ${text}`);
       return label;
     });
-    panel.open('Embed code: paste it into your page', toggles);
+    panel.open('Embed code: paste it into your page, with the address changed to where your copy of the lab '
+      + 'is served (see docs/EMBEDDING.md)', toggles);
     render();
     copyText(panel);
   }
@@ -411,7 +414,8 @@ function button(text, description, onClick) {
   const element = document.createElement('button');
   element.type = 'button';
   element.textContent = text;
-  element.setAttribute('aria-label', description);
+  // The name starts with the visible text, so speech input finds it.
+  element.setAttribute('aria-label', `${text}: ${description}`);
   element.title = description;
   element.addEventListener('click', onClick);
   return element;

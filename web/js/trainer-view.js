@@ -60,11 +60,17 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     options: baseOptions({ xTitle: 'epoch', yTitle: 'accuracy', xMin: 0, yMin: 0, yMax: 1 }) });
   const loadsChart = new Chart(root.querySelector('#moe-loads-chart'), { type: 'scatter', data: { datasets: [] },
     options: baseOptions({ xTitle: 'epoch', yTitle: 'load (share of tokens)', xMin: 0, yMin: 0, yMax: 1 }) });
+  for (const chart of [lossChart, accuracyChart, loadsChart]) chart.options.scales.x.ticks = { precision: 0 };
   const sweepOptions = baseOptions({ xTitle: 'router inverse temperature β', yTitle: 'final imbalance |f₁ − f₂|',
     yMin: 0, yMax: 1.05 });
   sweepOptions.scales.x.type = 'logarithmic';
   sweepOptions.scales.x.min = 0.1;
   sweepOptions.scales.x.max = 30;
+  // Only 1, 2 and 5 times a power of ten, so that labels do not overlap.
+  sweepOptions.scales.x.ticks = { autoSkip: true, callback: (value) => {
+    const mantissa = value / 10 ** Math.floor(Math.log10(value) + 1e-9);
+    return [1, 2, 5].some((m) => Math.abs(mantissa - m) < 1e-6) ? formatNumber(value) : '';
+  } };
   const sweepChart = new Chart(root.querySelector('#moe-sweep-chart'), { type: 'scatter', data: { datasets: [] },
     options: sweepOptions });
 
@@ -319,6 +325,15 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     event.preventDefault();
     start();
   });
+  // A sandboxed frame without allow-forms blocks form submission, so Enter
+  // in a field starts here instead of through submit.
+  for (const [target, action, button] of [[form, start, elements.train], [sweepForm, startSweep, elements.sweepRun]]) {
+    target.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' || event.target.tagName !== 'INPUT' || button.disabled) return;
+      event.preventDefault();
+      action();
+    });
+  }
   form.elements.task.addEventListener('change', () => {
     // Each task starts from its own defaults for what they change.
     const synthetic = form.elements.task.value === 'synthetic';

@@ -56,14 +56,17 @@ export function webglToPng(canvas, overlay) {
 
 /**
  * Returns the chart's data: { title, xTitle, yTitle, datasets: [{ label,
- * points: [[x, y], …] }] }. Datasets without points are left out.
+ * yTitle, points: [[x, y], …] }] }. A dataset's yTitle is the title of its
+ * own y axis (a chart may have two). Datasets without points are left out.
  */
 export function chartData(chart) {
   const { scales } = chart.options;
   const datasets = [];
   for (const dataset of chart.data.datasets) {
     const points = dataset.data.map((point) => [point.x, point.y]);
-    if (points.length > 0) datasets.push({ label: dataset.label ?? '', points });
+    const yTitle = scales?.[dataset.yAxisID ?? 'y']?.title?.text ?? scales?.y?.title?.text ?? 'y';
+    // exportLabel names a dataset whose legend label describes something else (a band's edge).
+    if (points.length > 0) datasets.push({ label: dataset.exportLabel ?? dataset.label ?? '', yTitle, points });
   }
   return {
     title: chart.canvas.getAttribute('aria-label') ?? '',
@@ -99,12 +102,20 @@ export function tableDataToCsv(data) {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** Formats chart data as CSV in long form: one row per point, with its dataset's label. */
+/**
+ * Formats chart data as CSV in long form: one row per point, with its
+ * dataset's label. When datasets use different y axes, the y column is
+ * named 'y' and a last column gives each row's quantity (its axis title).
+ */
 export function chartDataToCsv(data) {
-  const rows = [['dataset', data.xTitle, data.yTitle].map(csvText).join(',')];
+  const quantities = new Set(data.datasets.map((dataset) => dataset.yTitle ?? data.yTitle));
+  const mixed = quantities.size > 1;
+  const header = mixed ? ['dataset', data.xTitle, 'y', 'quantity'] : ['dataset', data.xTitle, data.yTitle];
+  const rows = [header.map(csvText).join(',')];
   for (const dataset of data.datasets) {
     const label = csvText(dataset.label);
-    for (const [x, y] of dataset.points) rows.push(`${label},${csvNumber(x)},${csvNumber(y)}`);
+    const quantity = mixed ? `,${csvText(dataset.yTitle ?? data.yTitle)}` : '';
+    for (const [x, y] of dataset.points) rows.push(`${label},${csvNumber(x)},${csvNumber(y)}${quantity}`);
   }
   return `${rows.join('\r\n')}\r\n`;
 }
