@@ -228,13 +228,20 @@ test('PNG, CSV and JSON exports of a chart', async () => {
   };
   const canvas = await page.evaluate(() => {
     const element = document.getElementById('phase-chart');
-    return { width: element.width, height: element.height };
+    return { width: element.width, height: element.height, cssWidth: element.clientWidth, cssHeight: element.clientHeight };
   });
 
   const png = await download('PNG');
   assert.equal(png.name, 'moe-bifurcation-phase-line.png');
   const image = decodePng(png.bytes);
-  assert.deepEqual({ width: image.width, height: image.height }, canvas, 'the PNG has the canvas size');
+  // Exported at three device pixels per CSS pixel, whatever the screen.
+  assert.ok(Math.abs(image.width - 3 * canvas.cssWidth) <= 3 && Math.abs(image.height - 3 * canvas.cssHeight) <= 3,
+    `the PNG is ${image.width} x ${image.height} for a chart of ${canvas.cssWidth} x ${canvas.cssHeight} CSS pixels`);
+  const after = await page.evaluate(() => {
+    const element = document.getElementById('phase-chart');
+    return { width: element.width, height: element.height };
+  });
+  assert.deepEqual(after, { width: canvas.width, height: canvas.height }, 'the chart on screen is back at its size');
   assert.deepEqual(image.pixel(0, 0), [255, 255, 255, 255], 'the corner is opaque white, not transparent');
   mkdirSync(`${projectRoot}build/screenshots`, { recursive: true });
   writeFileSync(`${projectRoot}build/screenshots/phase-export.png`, png.bytes);

@@ -14,7 +14,9 @@ function shorten(text) {
 export function parseDecimal(core, name, text) {
   const trimmed = text.trim();
   if (!NUMBER_PATTERN.test(trimmed)) {
-    return { error: `${name}: "${shorten(trimmed)}" is not a number. Enter a decimal number such as 1.5 or 2e-3.` };
+    const whole = core.parameters.find((entry) => entry.name === name)?.integer;
+    const example = whole ? 'a whole number such as 3' : 'a decimal number such as 1.5 or 2e-3';
+    return { error: `${name}: "${shorten(trimmed)}" is not a number. Enter ${example}.` };
   }
   const value = Number(trimmed);
   if (!Number.isFinite(value)) {

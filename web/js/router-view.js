@@ -139,7 +139,7 @@ export function createRouterView(core, root, { onStart = () => {} } = {}) {
     worker = createRouterWorker(core);
     root.dataset.worker = worker.runsOnMainThread ? 'main-thread' : 'worker';
     if (worker.runsOnMainThread) {
-      root.querySelector('.router-intro')?.append(' Here the runs use the page\'s main thread, because this frame cannot start a worker.');
+      root.querySelector('.router-intro')?.append(' In this frame, though, runs use the page\'s main thread, because it cannot start a worker.');
     }
     worker.addEventListener('message', (event) => handleMessage(event.data));
     worker.addEventListener('error', (event) => {

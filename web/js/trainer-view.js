@@ -120,7 +120,7 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
     worker = createTrainerWorker(core);
     root.dataset.worker = worker.runsOnMainThread ? 'main-thread' : 'worker';
     if (worker.runsOnMainThread) {
-      root.querySelector('.router-intro')?.append(' Here training uses the page\'s main thread, because this frame cannot start a worker.');
+      root.querySelector('.router-intro')?.append(' In this frame, training uses the page\'s main thread, because it cannot start a worker.');
     }
     worker.addEventListener('message', (event) => handleMessage(event.data));
     worker.addEventListener('error', (event) => {

@@ -26,10 +26,22 @@ export function layersToPng(width, height, layers) {
 }
 
 /** Draws the chart on a white canvas and returns a PNG Blob. */
-export function chartToPng(chart) {
-  const source = chart.canvas;
-  return layersToPng(source.width, source.height, [{ canvas: source, x: 0, y: 0 }]);
+export async function chartToPng(chart) {
+  // Redraw at three times the CSS size, whatever the screen, so the picture
+  // stays sharp on slides; then draw the chart back at the screen's ratio.
+  const screenRatio = chart.options.devicePixelRatio;
+  chart.options.devicePixelRatio = EXPORT_PIXEL_RATIO;
+  chart.resize();
+  try {
+    const source = chart.canvas;
+    return await layersToPng(source.width, source.height, [{ canvas: source, x: 0, y: 0 }]);
+  } finally {
+    chart.options.devicePixelRatio = screenRatio;
+    chart.resize();
+  }
 }
+
+const EXPORT_PIXEL_RATIO = 3;
 
 /**
  * Returns a PNG Blob of a WebGL canvas under its 2D overlay, which covers
