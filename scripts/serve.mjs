@@ -49,13 +49,17 @@ function resolveInside(root, requestPath) {
   return candidate === root || candidate.startsWith(root + sep) ? candidate : null;
 }
 
+const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
+
 /**
  * Starts the static server. Resolves to { server, url } once it listens.
  * host defaults to 127.0.0.1: the app is for the local machine only.
  */
 export function startServer({ root = defaultWebRoot, port = 8080, host = '127.0.0.1' } = {}) {
   const webRoot = resolve(root);
-  const server = createServer(async (request, response) => {
+  // Node's default limit on the request head (16 KiB) would answer a long
+  // link with 431 before the page could show its notice about it.
+  const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, async (request, response) => {
     const headers = {
       'Content-Security-Policy': contentSecurityPolicy,
       'X-Content-Type-Options': 'nosniff',

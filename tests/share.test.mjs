@@ -97,9 +97,11 @@ const HOSTILE_LINKS = [
   ['router.eta=0.5&router.lambda=4', 'router.eta × router.lambda', '1.6', '1'],
   ['v=2&K=2', 'up to version 1', '2', '1'],
   [`K=${'7'.repeat(200)}`, 'more than 64', '1.6', '1'],
-  // Node's HTTP server rejects a request line over 16 KiB, so the query
-  // limit of the URL state module is tested in Node only.
   [`router.h=${'1,'.repeat(3000)}1`, '3001 values are more than 256', '1.6', '1'],
+  // Past the URL state's 16,384 characters; the server takes request heads up to 64 KiB.
+  [`K=2&pad=${'x'.repeat(20000)}`, 'more than 16384; all were ignored', '1.6', '1'],
+  // 301 parameters: the first line of the notice says that most were not read.
+  [Array.from({ length: 301 }, (_, i) => `x${i}=1`).join('&'), 'those after the first 64 were ignored', '1.6', '1'],
 ];
 
 test('hostile links fall back with a notice', async () => {
