@@ -10,7 +10,7 @@ import { test } from 'node:test';
 
 import { buildBundle, bundlePath } from '../scripts/bundle.mjs';
 import { contentSecurityPolicy } from '../scripts/serve.mjs';
-import { openPage, useServedPage } from './helpers/browser.mjs';
+import { openAnyPage, openPage, useServedPage } from './helpers/browser.mjs';
 import { decodePng } from './helpers/png.mjs';
 import { projectRoot } from './helpers/paths.mjs';
 
@@ -136,14 +136,8 @@ test('hostile links fall back with a notice', async () => {
 });
 
 test('embedded views work in a sandboxed iframe', async () => {
-  const context = await site.browser.newContext({ viewport: { width: 1000, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${site.baseUrl}embed-example.html`);
+  const { context, page, problems } = await openAnyPage(site.browser, `${site.baseUrl}embed-example.html`,
+    { width: 1000, height: 900 });
   const frames = {};
   for (const name of ['cusp', 'router']) {
     const handle = await page.locator(`#${name}-frame`).elementHandle();

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 
-import { openPage, useServedPage } from './helpers/browser.mjs';
+import { openAnyPage, openPage, useServedPage } from './helpers/browser.mjs';
 import { nativeTool } from './helpers/paths.mjs';
 
 const site = useServedPage();
@@ -204,14 +204,8 @@ test('the trainer trains inside a sandboxed frame and from the bundle', async ()
   const accuracy = (target) => target.evaluate(() => globalThis.Chart.getChart(document.getElementById('moe-accuracy-chart'))
     .data.datasets[1].data.map((p) => p.y));
 
-  const context = await site.browser.newContext({ viewport: { width: 1200, height: 1000 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${site.baseUrl}embed-example.html`);
+  const { context, page, problems } = await openAnyPage(site.browser, `${site.baseUrl}embed-example.html`,
+    { width: 1200, height: 1000 });
   const handle = await page.locator('#moe-frame').elementHandle();
   await handle.scrollIntoViewIfNeeded();
   const frame = await handle.contentFrame();

@@ -28,6 +28,17 @@ export async function launchBrowser() {
  * violations into the returned problems array.
  */
 export async function openPage(browser, url, viewport = { width: 1400, height: 1100 }) {
+  const opened = await openAnyPage(browser, url, viewport);
+  await opened.page.waitForFunction(() => document.body.dataset.ready === 'true'
+    || !document.getElementById('input-error').hidden);
+  return opened;
+}
+
+/**
+ * Opens url as openPage does, for any page (such as the embedding example),
+ * without waiting for the lab to start.
+ */
+export async function openAnyPage(browser, url, viewport = { width: 1400, height: 1100 }) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const problems = [];
@@ -41,7 +52,6 @@ export async function openPage(browser, url, viewport = { width: 1400, height: 1
     });
   });
   await page.goto(url);
-  await page.waitForFunction(() => document.body.dataset.ready === 'true' || !document.getElementById('input-error').hidden);
   return { context, page, problems };
 }
 
