@@ -259,7 +259,7 @@ test('invalid router input shows an error and runs nothing', async () => {
   await setRouterField(page, 'steps', '10000000');
   await page.click('#router-run');
   await page.waitForFunction(() => document.getElementById('router').dataset.result === 'error');
-  assert.match(await error.textContent(), /The run is too long: replicas × steps × N = 2\.00e\+12 exceeds 4e10/);
+  assert.match(await error.textContent(), /The run is too long: replicas × steps × N = 2,000,000,000,000 exceeds 40,000,000,000/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -127,6 +127,9 @@ const badCli = [
   [['--beta', '1', '--eta', '0.5', '--lambda', '4', '--steps', '10'], /eta\*lambda = 2 is out of range; it must be in \[1e-05, 1\)/],
   [['--N', '3', '--h', '0,1', '--beta', '1', '--eta', '0.1', '--steps', '10'], /--h: 2 values given, but --N 3 needs 3/],
   [['--N', '1', '--beta', '1', '--eta', '0.1', '--steps', '10'], /--N: 1 is out of range; N must be a whole number in \[2, 256\]/],
+  // Just past the work limit: the message must not round the product to the limit.
+  [['--N', '2', '--beta', '1', '--eta', '0.01', '--replicas', '100000', '--steps', '200001'],
+    /replicas \* steps \* N = 40000200000 exceeds 40000000000/],
   [['--replicas', '100001', '--beta', '1', '--eta', '0.1', '--steps', '10'], /--replicas: 100001 is out of range/],
   [['--beta', '1', '--eta', '0.1', '--steps', '10000001'], /--steps: 10000001 is out of range/],
   [['--N', '256', '--replicas', '100000', '--beta', '1', '--eta', '0.1', '--steps', '10'], /more than the limit of 128 MiB/],

@@ -217,7 +217,8 @@ int run_simulate(int argc, char **argv)
                     config.steps / config.record_every, MB_ROUTER_MAX_RECORDS,
                     (config.steps + MB_ROUTER_MAX_RECORDS - 1) / MB_ROUTER_MAX_RECORDS);
         } else if (bad == MB_PARAM_STEPS) {
-            fprintf(stderr, "moe-bif %s: the run is too long: replicas * steps * N = %.3g exceeds %.3g; "
+            /* %.0f, because rounding to a few digits can print the limit itself. */
+            fprintf(stderr, "moe-bif %s: the run is too long: replicas * steps * N = %.0f exceeds %.0f; "
                             "reduce --replicas or --steps\n", command,
                     (double)config.replicas * config.steps * config.experts, MB_ROUTER_MAX_WORK);
         } else if (bad == MB_PARAM_BIAS) {

@@ -403,8 +403,9 @@ class Core {
           + `use at least ${Math.ceil(steps / 20000)}.`, { status, parameter: 'record-every', value: recordEvery });
       }
       if (info?.name === 'steps' && this.checkParameter('steps', steps) === null) {
-        throw new CoreError(`The run is too long: replicas × steps × N = ${(replicas * steps * experts).toExponential(2)} `
-          + 'exceeds 4e10. Use fewer replicas or steps.', { status, parameter: 'steps', value: steps });
+        // Every digit, because rounding to a few can print the limit itself.
+        throw new CoreError(`The run is too long: replicas × steps × N = ${(replicas * steps * experts).toLocaleString('en')} `
+          + 'exceeds 40,000,000,000. Use fewer replicas or steps.', { status, parameter: 'steps', value: steps });
       }
     }
     this.#throwOnStatus(status, 'createRouter', badPointer, values);
