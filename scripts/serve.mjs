@@ -57,8 +57,8 @@ const MAX_REQUEST_HEAD_BYTES = 64 * 1024;
  */
 export function startServer({ root = defaultWebRoot, port = 8080, host = '127.0.0.1' } = {}) {
   const webRoot = resolve(root);
-  // Node's default limit on the request head (16 KiB) would answer a long
-  // link with 431 before the page could show its notice about it.
+  // With Node's default limit on the request head (16 KiB), a long link
+  // would get status 431 before the page could show its notice about it.
   const server = createServer({ maxHeaderSize: MAX_REQUEST_HEAD_BYTES }, async (request, response) => {
     const headers = {
       'Content-Security-Policy': contentSecurityPolicy,

@@ -15,7 +15,7 @@ const GRID_DIGITS = 100;
 const SWEEP_LIMIT = 400; // training runs per sweep
 const SWEEP_COLORS = Object.freeze([colors.blue, colors.vermillion, colors.green, colors.purple, colors.orange]);
 
-/** The colour of expert i, repeating the palette beyond eight experts. */
+/** Returns the colour of expert i, repeating the palette beyond eight experts. */
 export function expertColor(i) {
   return EXPERT_COLORS[i % EXPERT_COLORS.length];
 }
@@ -485,7 +485,8 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
       const { gain, rms, used } = core.fitGain(measured.map((p) => p.beta), measured.map((p) => p.mean));
       const perSetting = measured.map((p) => {
         const K = core.effectiveFeedback(p.mean);
-        const reading = Number.isFinite(K) ? `K_eff = ${formatNumber(K)}` : p.mean < 0.5 ? 'balanced' : 'collapsed';
+        let reading = `K_eff = ${formatNumber(K)}`;
+        if (!Number.isFinite(K)) reading = p.mean < 0.5 ? 'balanced' : 'collapsed';
         return `β = ${formatNumber(p.beta)}: ${reading}`;
       });
       if (used === 0) {
