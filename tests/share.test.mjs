@@ -162,6 +162,9 @@ test('embedded views work in a sandboxed iframe', async () => {
   await waitForRouter(router);
   assert.equal(await router.evaluate(() => document.getElementById('router').dataset.worker), 'main-thread');
   assert.equal(await router.locator('#router-form').isVisible(), false, 'controls=0 hides the form');
+  assert.equal(await router.locator('#router-hysteresis-chart').isVisible(), false,
+    'a simulation embed without controls leaves out the hysteresis chart it cannot fill');
+  assert.equal(await router.locator('#router-histogram-chart').isVisible(), true);
   const histogram = JSON.parse(await chartData(router, ['router-histogram-chart']))['router-histogram-chart'];
   assert.equal(histogram[0].data.length, 40, 'the frame ran the router');
 

@@ -253,3 +253,14 @@ test('a capacity limit shows the dropped tokens', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('a training at chance accuracy says so', async () => {
+  const { context, page, problems } = await openPage(site.browser, site.baseUrl);
+  await setField(page, 'epochs', '2');
+  await setField(page, 'learningRate', '10');
+  await page.click('#moe-train');
+  await waitForTraining(page);
+  assert.match(await page.textContent('#moe-status-text'), /That is near chance \(10 %\): try a lower learning rate\./);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -131,6 +131,14 @@ export function createSharing(core) {
     });
     if (state.router.run === 'simulate') routerView.start('simulate');
     if (state.router.run === 'sweep') routerView.start('hysteresis');
+    // An embed without controls cannot start the other kind of run, so its
+    // charts would stay empty: leave them out.
+    if (state.page.embed === 'router' && !state.page.controls && state.router.run !== 'none') {
+      const keep = state.router.run === 'sweep' ? ['router-hysteresis-chart'] : ['router-traces-chart', 'router-histogram-chart'];
+      for (const figure of form.closest('section').querySelectorAll('.router-figure')) {
+        figure.hidden = !keep.some((id) => figure.querySelector(`#${id}`));
+      }
+    }
   }
 
   // Reads both trainer forms through the URL parser, as readRouterForm.

@@ -188,9 +188,13 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
       const last = run.history.at(-1);
       draw(run);
       elements.progress.value = 1;
+      // Within 1.5 times the accuracy of guessing: the model learned nothing.
+      const classes = run.latest.confusion.length;
+      const chance = last.testAccuracy <= 1.5 / classes
+        ? ` That is near chance (${(100 / classes).toFixed(0)} %): try a lower learning rate.` : '';
       finish(`Trained ${plural(run.history.length, 'epoch')} in ${(message.elapsed / 1000).toFixed(2)} s of compute: `
         + `test accuracy ${(100 * last.testAccuracy).toFixed(1)} %${droppedText(last)}, `
-        + `${loadsText(last.loads)}, router entropy ${last.routerEntropy.toFixed(3)} nats.`, 'done');
+        + `${loadsText(last.loads)}, router entropy ${last.routerEntropy.toFixed(3)} nats.${chance}`, 'done');
     } else if (message.type === 'diverged') {
       draw(run);
       showError(elements.error, `${message.message} ${run.history.length === 0 ? 'No epoch finished.'
