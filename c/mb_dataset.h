@@ -1,7 +1,7 @@
 /* Data sets of the trainable MoE: parsing, a stratified split, input
  * preprocessing and a synthetic task.
  *
- * A data set holds `count` examples of `inputs` float features and an
+ * A data set contains `count` examples of `inputs` float features and an
  * integer class label each, row-major: x[i * inputs + j].
  *
  * Text format (the digits file): one example per line, `inputs` numbers and
@@ -42,7 +42,7 @@ typedef enum {
 /* Parses text into a new data set. Every feature must be a decimal number in
  * [0, max_value] and every label a whole number in [0, classes). On
  * MB_ERR_PARSE, *error_line is the 1-based line at fault (0 when the text
- * holds no example). */
+ * contains no example). */
 mb_status mb_dataset_parse(const char *text, size_t length, int inputs, int classes, double max_value,
                            mb_dataset *out, long *error_line);
 

@@ -100,7 +100,7 @@ const HOSTILE_LINKS = [
   [`router.h=${'1,'.repeat(3000)}1`, '3001 values are more than 256', '1.6', '1'],
   // Past the URL state's 16,384 characters; the server takes request heads up to 64 KiB.
   [`K=2&pad=${'x'.repeat(20000)}`, 'more than 16384; all were ignored', '1.6', '1'],
-  // 301 parameters: the first line of the notice says that most were not read.
+  // 301 parameters: the first line of the notice reports that most were not read.
   [Array.from({ length: 301 }, (_, i) => `x${i}=1`).join('&'), 'those after the first 64 were ignored', '1.6', '1'],
 ];
 
@@ -234,8 +234,10 @@ test('PNG, CSV and JSON exports of a chart', async () => {
   assert.equal(png.name, 'moe-bifurcation-phase-line.png');
   const image = decodePng(png.bytes);
   // Exported at three device pixels per CSS pixel, whatever the screen.
-  assert.ok(Math.abs(image.width - 3 * canvas.cssWidth) <= 3 && Math.abs(image.height - 3 * canvas.cssHeight) <= 3,
-    `the PNG is ${image.width} x ${image.height} for a chart of ${canvas.cssWidth} x ${canvas.cssHeight} CSS pixels`);
+  assert.ok(Math.abs(image.width - 3 * canvas.cssWidth) <= 3,
+    `the PNG is ${image.width} px wide for a chart of ${canvas.cssWidth} CSS pixels`);
+  assert.ok(Math.abs(image.height - 3 * canvas.cssHeight) <= 3,
+    `the PNG is ${image.height} px high for a chart of ${canvas.cssHeight} CSS pixels`);
   const after = await page.evaluate(() => {
     const element = document.getElementById('phase-chart');
     return { width: element.width, height: element.height };

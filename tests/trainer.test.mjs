@@ -71,7 +71,8 @@ for (const c of cases) {
   });
 }
 
-test('digits with default settings: dense reaches 95 % and top1 94 % test accuracy (seeds 1, 2, 3)', () => {
+// Bars: dense at least 95 % and top1 at least 94 % test accuracy, seeds 1 to 3.
+test('digits accuracy with default settings', () => {
   for (const seed of [1, 2, 3]) {
     const dense = trainNative(['--routing', 'dense', '--seed', String(seed)]);
     const top1 = trainNative(['--routing', 'top1', '--seed', String(seed)]);
@@ -182,7 +183,7 @@ test('malformed digits data is refused with the line at fault', () => {
   const table = [
     [[...lines.slice(0, 3), lines[3].replace(/^\d+/, '17'), ...lines.slice(4)].join('\n'), /line 4/],
     ['1,2,3\n', /line 1: expected 64 numbers in \[0, 16\] and a label 0 to 9/],
-    ['', /holds no example/],
+    ['', /contains no example/],
     [`${lines[0]}\n<img src=x onerror=alert(1)>\n`, /line 2/],
   ];
   for (const [text, message] of table) {

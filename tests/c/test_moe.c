@@ -251,7 +251,9 @@ void test_dataset_parse(void)
     const char *good = "1,2,0\n\n16,0.5,1\r\n";
     CHECK_INT(mb_dataset_parse(good, strlen(good), 2, 2, 16.0, &data, &line), MB_OK);
     CHECK_INT(data.count, 2);
-    CHECK(data.x[2] == 16.0f && data.x[3] == 0.5f && data.labels[1] == 1);
+    CHECK(data.x[2] == 16.0f);
+    CHECK(data.x[3] == 0.5f);
+    CHECK_INT(data.labels[1], 1);
     mb_dataset_free(&data);
     const struct { const char *text; long line; } bad[] = {
         {"1,2,0\n17,0,1\n", 2},        /* a pixel over the maximum */

@@ -75,7 +75,7 @@ function createWorker(name, url, handle) {
   return createMainThreadRunner(handle);
 }
 
-// An object that stands in for a worker and passes each message to handle
+// An object that replaces a worker and passes each message to handle
 // on this thread. Replies arrive as message events in later tasks, as they
 // would from a worker.
 function createMainThreadRunner(handle) {

@@ -426,7 +426,7 @@ class Core {
         const status = this.#read('i32', buffers.status, 1)[0];
         const line = this.#read('f64', buffers.line, 1)[0];
         if (status === STATUS_PARSE) {
-          throw new CoreError(line === 0 ? 'The data file holds no example.'
+          throw new CoreError(line === 0 ? 'The data file contains no example.'
             : `The data file is malformed at line ${line}: expected ${inputs} numbers in [0, ${maxValue}] and a label `
               + `0 to ${classes - 1}, separated by commas.`, { status });
         }
@@ -507,7 +507,7 @@ class Core {
     return new Trainer(this, wasm, handle, { experts: full.experts, classes: full.classes });
   }
 
-  /** The mean-field |m| of two experts at H = 0: the positive root of m = tanh(K m), 0 for K <= 1. */
+  /** Returns the mean-field |m| of two experts at H = 0: the positive root of m = tanh(K m), 0 for K <= 1. */
   meanFieldImbalance(K) {
     return this.#wasm.mb_wasm_mean_field_imbalance(K);
   }
@@ -852,7 +852,7 @@ class Trainer {
     return Array.from({ length: this.classes }, (_, c) => Array.from(flat.subarray(c * this.experts, (c + 1) * this.experts)));
   }
 
-  /** The confusion matrix: rows are true classes, columns predicted ones. */
+  /** Returns the confusion matrix: rows are true classes, columns predicted ones. */
   confusion() {
     const flat = this.#core._read('i32', this.#wasm.mb_wasm_trainer_confusion(this.#live()), this.classes * this.classes);
     return Array.from({ length: this.classes }, (_, c) => Array.from(flat.subarray(c * this.classes, (c + 1) * this.classes)));

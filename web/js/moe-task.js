@@ -14,7 +14,7 @@ export const DEFAULT_TRAINING = Object.freeze({
   balanceRate: 0, routerDecay: 0, batch: 32, epochs: 30, seed: 1,
 });
 
-/** What the synthetic task changes: linear experts, which solve it exactly, and a faster rate. */
+/** Settings the synthetic task changes: linear experts, which solve it exactly, and a faster rate. */
 export const SYNTHETIC_OVERRIDES = Object.freeze({ hidden: 0, learningRate: 0.01, epochs: 20 });
 
 /** Decompresses gzip bytes to text, in browsers and in Node 18 or later. */
@@ -27,7 +27,7 @@ export async function gunzipText(bytes) {
  * Builds the train and test sets of a task. settings: { task, preprocess,
  * testFraction, seed, examples, syntheticInputs, syntheticClasses };
  * digitsText is the digits CSV (only for task 'digits'). Returns { train,
- * test, rawTest, testLabels, dispose }: rawTest holds the test inputs before
+ * test, rawTest, testLabels, dispose }: rawTest contains the test inputs before
  * preprocessing (pixels 0-16 for digits), for drawing.
  */
 export function prepareTask(core, settings, digitsText) {
@@ -60,7 +60,7 @@ export function prepareTask(core, settings, digitsText) {
   }
 }
 
-/** The createTrainer settings of a full settings object. */
+/** Picks the createTrainer settings out of a full settings object. */
 export function trainerSettings(settings) {
   const { experts, hidden, k, routing, loss, optimizer, beta, learningRate, momentum, auxLoss, zLoss,
     capacityFactor, balanceRate, routerDecay, batch, seed, reference = false } = settings;

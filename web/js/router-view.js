@@ -363,7 +363,7 @@ export function createRouterView(core, root, { onStart = () => {} } = {}) {
       let labelled = false;
       for (const segment of branches.segments) {
         const stable = segment.stability === 'stable';
-        // Every segment is named for what it is, so exports say so; the legend shows one of each.
+        // Every segment is named for its stability, so exports name it too. The legend shows one of each.
         datasets.push(lineDataset(stable ? 'mean field (stable)' : 'mean field (unstable)', segment.points.map((p) => p.p),
           segment.points.map((p) => p.m), stable ? colors.grey : colors.lightGrey,
           { borderDash: stable ? [] : [6, 4], hiddenFromLegend: stable ? labelled : true }));

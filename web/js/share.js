@@ -354,7 +354,7 @@ async function exportFigure(figure, format, describeState) {
   downloadBlob(await layersToPng(element.width, element.height, [{ canvas: element, x: 0, y: 0 }]), `${fileStem}.png`);
 }
 
-// Copies the panel's text to the clipboard, or asks the reader to copy it
+// Copies the panel's text to the clipboard, or prompts the reader to copy it
 // where the clipboard is not available (a sandboxed frame, an old browser).
 function copyText(panel) {
   const text = panel.text();

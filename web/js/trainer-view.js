@@ -362,8 +362,8 @@ export function createTrainerView(core, root, { onStart = () => {} } = {}) {
   let sweep = null; // { id, jobs, results, pool }
 
   // The sweep takes the trainer form's settings when that form is on the
-  // sweep's task, and that task's defaults otherwise; either way it trains
-  // two experts, because K_eff and the mean-field curve are those of two.
+  // sweep's task, and that task's defaults otherwise. It always trains two
+  // experts, because K_eff and the mean-field curve are those of two.
   function readSweepForm() {
     const data = new FormData(sweepForm);
     const task = String(data.get('task'));

@@ -234,7 +234,7 @@ function parseState(context, search) {
   for (const [key, value] of new URLSearchParams(text)) {
     count += 1;
     if (count > MAX_KEYS) {
-      // First, so that a notice that lists only the first lines still says it.
+      // First, so that a notice that lists only the first lines still shows it.
       errors.unshift({ key: '', message: `The link has more than ${MAX_KEYS} parameters; those after the first ${MAX_KEYS} were ignored.` });
       break;
     }
